@@ -1,0 +1,3 @@
+"""unicx: an open-source customer data platform."""
+
+__version__ = "0.1.0"

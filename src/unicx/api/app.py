@@ -1,0 +1,78 @@
+"""The FastAPI application and its lifespan: open the store, start the writer, stop cleanly."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from unicx import __version__
+from unicx.api import docs, errors, events, ingest, keys, sources
+from unicx.api.context import AppContext
+from unicx.auth.service import AccessService
+from unicx.config import Settings
+from unicx.ingest.models import Limits
+from unicx.ingest.query import EventQuery
+from unicx.ingest.writer import EventWriter
+from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
+from unicx.workspace import open_store
+
+log = logging.getLogger(__name__)
+
+
+def build_context(settings: Settings) -> AppContext:
+    store = open_store(settings)
+    writer = EventWriter(
+        store,
+        flush_interval_s=settings.flush_interval_ms / 1000,
+        flush_max_events=settings.flush_max_events,
+        queue_max=settings.writer_queue_max,
+    )
+    return AppContext(
+        settings=settings,
+        store=store,
+        access=AccessService(store),
+        writer=writer,
+        events=EventQuery(store),
+        limits=Limits.from_settings(settings),
+    )
+
+
+def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = context or build_context(settings)
+        app.state.ctx = ctx
+        ctx.writer.start()
+        pid = os.getpid()
+        url = f"http://{connect_host(settings.host)}:{settings.port}"
+        write_run_info(
+            settings.run_dir, RunInfo(pid=pid, url=url, token=ctx.access.issue_ephemeral_admin())
+        )
+        log.info("unicx serving workspace %s on %s", settings.workspace, url)
+        try:
+            yield
+        finally:
+            remove_run_info(settings.run_dir, pid=pid)
+            # Graceful stop: everything already acknowledged-to-be is flushed before exit.
+            ctx.writer.stop()
+            ctx.store.close()
+            log.info("unicx stopped; %d events written", ctx.writer.stats.events_written)
+
+    app = FastAPI(
+        title="unicx",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        debug=settings.debug,
+    )
+    errors.install(app)
+    for module in (ingest, events, sources, keys, docs):
+        app.include_router(module.router)
+    app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
+    return app

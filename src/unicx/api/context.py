@@ -1,0 +1,22 @@
+"""What the routers share for the life of the server process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unicx.auth.service import AccessService
+from unicx.config import Settings
+from unicx.ingest.models import Limits
+from unicx.ingest.query import EventQuery
+from unicx.ingest.writer import EventWriter
+from unicx.store import Store
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    store: Store
+    access: AccessService
+    writer: EventWriter
+    events: EventQuery
+    limits: Limits

@@ -1,0 +1,72 @@
+"""FastAPI dependencies: the app context and secret-key authentication with roles."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from unicx.api.context import AppContext
+from unicx.auth.models import Permission, Principal
+from unicx.errors import AuthError, PermissionDeniedError
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) from an HTTP Basic header, or None if absent or malformed."""
+    if not header or not header[:6].lower() == "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    return user, password
+
+
+def secret_from_header(header: str | None) -> str | None:
+    """Bearer <secret>, or Basic with the secret as password (so a browser can log in)."""
+    if not header:
+        return None
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    creds = basic_credentials(header)
+    return creds[1] or None if creds else None
+
+
+def authenticate(request: Request, ctx: Ctx) -> Principal:
+    secret = secret_from_header(request.headers.get("authorization"))
+    if secret is None:
+        raise AuthError("a secret API key is required: Authorization: Bearer <secret key>")
+    principal = ctx.access.authenticate(secret)
+    if principal is None:
+        raise AuthError("unknown or revoked secret key")
+    return principal
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDeniedError(
+                f"role {principal.role.value} lacks permission {permission.value}"
+            )
+        return principal
+
+    return check
+
+
+EventsReader = Annotated[Principal, Depends(require(Permission.events_read))]
+SourcesReader = Annotated[Principal, Depends(require(Permission.sources_read))]
+SourcesWriter = Annotated[Principal, Depends(require(Permission.sources_write))]
+KeyManager = Annotated[Principal, Depends(require(Permission.keys_manage))]
+AnyPrincipal = Annotated[Principal, Depends(authenticate)]

@@ -1,0 +1,132 @@
+"""Segment HTTP Tracking API: /v1/track, identify, page, screen, group, alias and batch.
+
+These routes read the raw body and decode it with msgspec instead of FastAPI's body models:
+that keeps per-event work minimal on the hot path. Their request schema is still published in
+the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from unicx.api.body import read_limited
+from unicx.api.context import AppContext
+from unicx.api.deps import basic_credentials
+from unicx.api.errors import json_response, unicx_error_response
+from unicx.errors import AuthError, UnicxError, ValidationError
+from unicx.ingest.models import RequestInfo
+from unicx.ingest.validate import decode_batch, decode_single
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+
+_OK = b'{"success":true}'
+_WRITE_KEY_AUTH = [{"writeKey": []}]
+
+
+def _schema(type_: str) -> dict[str, Any]:
+    ref = "#/components/schemas/SegmentBatch" if type_ == "batch" else "#/components/schemas/SegmentMessage"
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": ref}}}},
+        "security": _WRITE_KEY_AUTH,
+        "responses": {
+            "200": {"description": "Committed (a batch also lists rejected events by index)."},
+            "400": {"description": "Invalid: the body names each field and rule."},
+            "401": {"description": "Unknown or revoked write key."},
+            "413": {"description": "Event over 32 KB or batch over 500 KB."},
+        },
+    }
+
+
+def _write_key_from_header(request: Request) -> str | None:
+    creds = basic_credentials(request.headers.get("authorization"))
+    return creds[0] if creds and creds[0] else None
+
+
+def _source_for(ctx: AppContext, header_key: str | None, body_key: str | None) -> str:
+    key = header_key or body_key
+    if key is None:
+        raise AuthError("a write key is required: HTTP Basic with the write key as user name")
+    source_id = ctx.access.resolve_write_key(key)
+    if source_id is None:
+        raise AuthError("unknown or revoked write key")
+    return source_id
+
+
+async def _ingest(request: Request, type_: str | None) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    received = datetime.now(UTC)
+    header_key = _write_key_from_header(request)
+    try:
+        # With a key in the header, check it before spending any work on the body.
+        source_id = _source_for(ctx, header_key, None) if header_key is not None else ""
+        limit = ctx.limits.max_batch_bytes if type_ is None else ctx.limits.max_event_bytes
+        body = await read_limited(request, limit)
+        peer = request.client.host if request.client else None
+        if type_ is None:
+            return await _batch(ctx, body, header_key, received, peer)
+        row, body_key = decode_single(
+            body, type_=type_, info=RequestInfo(source_id, received, peer), limits=ctx.limits
+        )
+        if header_key is None:
+            # The source is known only from the body's writeKey: decode again under it.
+            source_id = _source_for(ctx, None, body_key)
+            row, _ = decode_single(
+                body, type_=type_, info=RequestInfo(source_id, received, peer), limits=ctx.limits
+            )
+        await asyncio.wrap_future(ctx.writer.submit([row]))
+    except UnicxError as exc:
+        return unicx_error_response(exc)
+    return Response(_OK, media_type="application/json")
+
+
+async def _batch(
+    ctx: AppContext, body: bytes, header_key: str | None, received: datetime, peer: str | None
+) -> Response:
+    if header_key is None:
+        probe = decode_batch(body, info=RequestInfo("", received, peer), limits=ctx.limits)
+        source_id = _source_for(ctx, None, probe.write_key)
+    else:
+        source_id = _source_for(ctx, header_key, None)
+    decoded = decode_batch(body, info=RequestInfo(source_id, received, peer), limits=ctx.limits)
+    if decoded.rows:
+        await asyncio.wrap_future(ctx.writer.submit(decoded.rows))
+    if not decoded.issues:
+        return Response(_OK, media_type="application/json")
+    rejected = sorted({i.index for i in decoded.issues if i.index is not None})
+    body_out = {
+        "success": bool(decoded.rows),
+        "accepted": len(decoded.rows),
+        "rejected": rejected,
+        "issues": [i.as_dict() for i in decoded.issues],
+    }
+    if not decoded.rows:
+        exc = ValidationError("no valid event in the batch", issues=decoded.issues)
+        body_out.update(error=exc.code, message=exc.message)
+        return json_response(400, body_out)
+    return json_response(200, body_out)
+
+
+def _route(type_: str | None) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return await _ingest(request, type_)
+
+    endpoint.__name__ = f"ingest_{type_ or 'batch'}"
+    endpoint.__doc__ = (
+        f"Segment `{type_}` call." if type_ else "Segment batch: many calls in one request."
+    )
+    return endpoint
+
+
+for _type in ("track", "identify", "page", "screen", "group", "alias", None):
+    router.add_api_route(
+        f"/{_type or 'batch'}",
+        _route(_type),
+        methods=["POST"],
+        openapi_extra=_schema(_type or "batch"),
+        summary=f"Ingest {_type or 'batch'}",
+    )

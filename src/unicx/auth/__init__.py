@@ -1,0 +1,1 @@
+"""Credentials: sources with their write keys (ingest only) and secret API keys with roles."""

@@ -1,0 +1,78 @@
+"""Public and internal models of sources, write keys, secret keys and roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Role(StrEnum):
+    admin = "admin"
+    marketer = "marketer"
+    analyst = "analyst"
+    viewer = "viewer"
+
+
+class Permission(StrEnum):
+    events_read = "events:read"
+    sources_read = "sources:read"
+    sources_write = "sources:write"
+    keys_manage = "keys:manage"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.analyst: frozenset({Permission.events_read, Permission.sources_read}),
+    Role.marketer: frozenset({Permission.events_read, Permission.sources_read}),
+    Role.viewer: frozenset({Permission.sources_read}),
+}
+
+
+class Principal(BaseModel):
+    """Who is calling the management API."""
+
+    key_id: str
+    name: str
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+class SourceCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="Human name of the source.")
+
+
+class WriteKeyPublic(BaseModel):
+    key_id: str
+    write_key: str = Field(description="Use as HTTP Basic user name on /v1/track etc.")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class SourcePublic(BaseModel):
+    source_id: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    write_keys: list[WriteKeyPublic] = Field(default_factory=list)
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = Role.analyst
+
+
+class ApiKeyPublic(BaseModel):
+    key_id: str
+    name: str
+    role: Role
+    prefix: str = Field(description="First characters of the secret, to recognise it.")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    secret_key: str = Field(description="Shown once; only its hash is stored.")

@@ -1,0 +1,157 @@
+"""Where CLI commands act: on the workspace file directly, or through the server holding it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+from pydantic import TypeAdapter
+
+from unicx.auth.models import ApiKeyCreated, ApiKeyPublic, Role, SourcePublic, WriteKeyPublic
+from unicx.auth.service import AccessService
+from unicx.config import Settings
+from unicx.errors import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnicxError,
+    ValidationError,
+    WorkspaceLockedError,
+)
+from unicx.ingest.query import EventPublic, EventQuery
+from unicx.runfile import read_run_info
+from unicx.workspace import open_store
+
+
+class Backend(Protocol):
+    def list_sources(self) -> list[SourcePublic]: ...
+    def create_source(self, name: str) -> SourcePublic: ...
+    def revoke_source(self, source_id: str) -> SourcePublic: ...
+    def add_write_key(self, source_id: str) -> WriteKeyPublic: ...
+    def revoke_write_key(self, source_id: str, key_id: str) -> WriteKeyPublic: ...
+    def list_keys(self) -> list[ApiKeyPublic]: ...
+    def create_key(self, name: str, role: Role) -> ApiKeyCreated: ...
+    def revoke_key(self, key_id: str) -> ApiKeyPublic: ...
+    def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]: ...
+
+
+class LocalBackend:
+    def __init__(self, access: AccessService, events: EventQuery) -> None:
+        self.access = access
+        self.events = events
+
+    def list_sources(self) -> list[SourcePublic]:
+        return self.access.list_sources()
+
+    def create_source(self, name: str) -> SourcePublic:
+        return self.access.create_source(name)
+
+    def revoke_source(self, source_id: str) -> SourcePublic:
+        return self.access.revoke_source(source_id)
+
+    def add_write_key(self, source_id: str) -> WriteKeyPublic:
+        return self.access.add_write_key(source_id)
+
+    def revoke_write_key(self, source_id: str, key_id: str) -> WriteKeyPublic:
+        source = self.access.get_source(source_id)
+        if not any(key_id in (k.key_id, k.write_key) for k in source.write_keys):
+            raise NotFoundError(f"source {source_id} has no write key {key_id}")
+        return self.access.revoke_write_key(key_id)
+
+    def list_keys(self) -> list[ApiKeyPublic]:
+        return self.access.list_api_keys()
+
+    def create_key(self, name: str, role: Role) -> ApiKeyCreated:
+        return self.access.create_api_key(name, role)
+
+    def revoke_key(self, key_id: str) -> ApiKeyPublic:
+        return self.access.revoke_api_key(key_id)
+
+    def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]:
+        return self.events.list_events(limit=limit, since=since)
+
+
+_STATUS_ERRORS: dict[int, type[UnicxError]] = {
+    400: ValidationError,
+    401: AuthError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+}
+
+
+class RemoteBackend:
+    """The same operations through the running server's management API."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.client = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        res = self.client.request(method, path, **kwargs)
+        if res.status_code >= 400:
+            try:
+                message = res.json().get("message", res.text)
+            except ValueError:
+                message = res.text
+            raise _STATUS_ERRORS.get(res.status_code, UnicxError)(str(message))
+        return res.json()
+
+    def list_sources(self) -> list[SourcePublic]:
+        return TypeAdapter(list[SourcePublic]).validate_python(self._call("GET", "/v1/sources"))
+
+    def create_source(self, name: str) -> SourcePublic:
+        return SourcePublic(**self._call("POST", "/v1/sources", json={"name": name}))
+
+    def revoke_source(self, source_id: str) -> SourcePublic:
+        return SourcePublic(**self._call("DELETE", f"/v1/sources/{source_id}"))
+
+    def add_write_key(self, source_id: str) -> WriteKeyPublic:
+        return WriteKeyPublic(**self._call("POST", f"/v1/sources/{source_id}/write-keys"))
+
+    def revoke_write_key(self, source_id: str, key_id: str) -> WriteKeyPublic:
+        path = f"/v1/sources/{source_id}/write-keys/{key_id}"
+        return WriteKeyPublic(**self._call("DELETE", path))
+
+    def list_keys(self) -> list[ApiKeyPublic]:
+        return TypeAdapter(list[ApiKeyPublic]).validate_python(self._call("GET", "/v1/keys"))
+
+    def create_key(self, name: str, role: Role) -> ApiKeyCreated:
+        body = {"name": name, "role": role.value}
+        return ApiKeyCreated(**self._call("POST", "/v1/keys", json=body))
+
+    def revoke_key(self, key_id: str) -> ApiKeyPublic:
+        return ApiKeyPublic(**self._call("DELETE", f"/v1/keys/{key_id}"))
+
+    def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]:
+        params: dict[str, Any] = {"limit": limit}
+        if since is not None:
+            params["since"] = since.isoformat()
+        data = self._call("GET", "/v1/events", params=params)
+        return TypeAdapter(list[EventPublic]).validate_python(data)
+
+
+@contextmanager
+def open_backend(settings: Settings) -> Iterator[Backend]:
+    """Open the workspace directly, or go through the server if one holds it."""
+    try:
+        store = open_store(settings)
+    except WorkspaceLockedError:
+        info = read_run_info(settings.run_dir)
+        if info is None:
+            raise
+        remote = RemoteBackend(info.url, info.token)
+        try:
+            yield remote
+        finally:
+            remote.client.close()
+        return
+    try:
+        yield LocalBackend(AccessService(store), EventQuery(store))
+    finally:
+        store.close()

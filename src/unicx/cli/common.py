@@ -1,0 +1,56 @@
+"""Shared CLI plumbing: the workspace option, settings, error reporting."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from unicx.config import Settings, load_settings
+from unicx.errors import UnicxError
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceOpt = Annotated[
+    Path,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="UNICX_WORKSPACE",
+        help="Workspace directory (env UNICX_WORKSPACE).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def settings_for(workspace: Path, **overrides: Any) -> Settings:
+    return load_settings(workspace=workspace, **overrides)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn UnicxError into a one-line message and exit code 1 instead of a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except UnicxError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}")
+            raise typer.Exit(1) from exc
+
+    return wrapper

@@ -1,0 +1,65 @@
+"""`unicx events tail`: the latest events, optionally following new arrivals."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from unicx.cli.backend import open_backend
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.ingest.query import EventPublic
+
+app = typer.Typer(help="Look at stored events.", no_args_is_help=True)
+
+# Events are stamped when received but committed a few ms later, so each poll looks back a
+# little and drops what it already printed.
+_LOOKBACK = timedelta(seconds=5)
+
+
+def _line(e: EventPublic) -> str:
+    who = e.userId or e.anonymousId or "-"
+    what = e.event or e.name or ""
+    return f"{e.receivedAt:%Y-%m-%d %H:%M:%S} {e.type:<8} {what:<28} {who:<24} {e.messageId}"
+
+
+def _emit(events: list[EventPublic], as_json: bool) -> None:
+    for e in events:
+        if as_json:
+            typer.echo(json.dumps(e.model_dump(mode="json"), ensure_ascii=False))
+        else:
+            console.print(_line(e), highlight=False, markup=False)
+
+
+@app.command("tail")
+@reports_errors
+def tail(
+    workspace: WorkspaceOpt,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 20,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 1.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the newest events, oldest first; with --follow, keep printing new ones."""
+    with open_backend(settings_for(workspace)) as backend:
+        latest = list(reversed(backend.list_events(limit=limit, since=None)))
+        _emit(latest, as_json)
+        seen = {(e.sourceId, e.messageId) for e in latest}
+        last = latest[-1].receivedAt if latest else None
+        while follow:
+            time.sleep(interval)
+            since = last - _LOOKBACK if last else None
+            fresh = [
+                e
+                for e in reversed(backend.list_events(limit=1000, since=since))
+                if (e.sourceId, e.messageId) not in seen
+            ]
+            _emit(fresh, as_json)
+            seen.update((e.sourceId, e.messageId) for e in fresh)
+            if fresh:
+                last = max(e.receivedAt for e in fresh)
+            if len(seen) > 100_000:
+                seen = {(e.sourceId, e.messageId) for e in fresh}

@@ -1,0 +1,50 @@
+"""`unicx` command line entry point.
+
+Forms relied on by scripts: ``unicx init --workspace DIR [--json]`` and
+``unicx serve --workspace DIR --host H --port N``; every command reads UNICX_WORKSPACE.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from unicx.cli import events, keys, serve, sources
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.workspace import init_workspace
+
+app = typer.Typer(
+    name="unicx",
+    help="unicx customer data platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(sources.app, name="sources")
+app.add_typer(keys.app, name="keys")
+app.add_typer(events.app, name="events")
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
+
+
+@app.command("init")
+@reports_errors
+def init(
+    workspace: WorkspaceOpt,
+    as_json: JsonOpt = False,
+    source_name: Annotated[str, typer.Option(help="Name of the first source.")] = "default",
+) -> None:
+    """Create a workspace with its first source; print its write key and an admin secret key."""
+    result = init_workspace(settings_for(workspace), source_name=source_name)
+    if as_json:
+        typer.echo(json.dumps(result.__dict__))
+        return
+    console.print(f"[green]created workspace[/] {result.workspace}")
+    console.print(f"source      {result.source_id}")
+    console.print(f"write key   [bold]{result.write_key}[/]  (HTTP Basic user name for /v1/*)")
+    console.print(f"secret key  [bold]{result.secret_key}[/]  (admin; shown once, store it now)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,91 @@
+"""`unicx serve` and `unicx demo`: run the HTTP server until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from unicx.api.app import build_context, create_app
+from unicx.cli.common import WorkspaceOpt, console, reports_errors, settings_for, setup_logging
+from unicx.config import Settings
+from unicx.errors import ConflictError
+from unicx.workspace import InitResult, init_workspace
+
+HostOpt = Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")]
+PortOpt = Annotated[int | None, typer.Option(help="TCP port (default 8000).")]
+DEMO_MARKER = ".unicx-demo"
+
+
+def run_server(settings: Settings) -> None:
+    """Serve until a signal; uvicorn drains requests, then the lifespan flushes the writer."""
+    setup_logging(settings.log_level)
+    context = build_context(settings)  # fails fast, before binding, on a locked/missing store
+    config = uvicorn.Config(
+        create_app(settings, context=context),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=15,
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+
+
+@reports_errors
+def serve(workspace: WorkspaceOpt, host: HostOpt = None, port: PortOpt = None) -> None:
+    """Serve the ingest and management API on an existing workspace."""
+    run_server(settings_for(workspace, host=host, port=port))
+
+
+@reports_errors
+def demo(
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", envvar="UNICX_WORKSPACE")
+    ] = Path("demo-workspace"),
+    host: HostOpt = None,
+    port: PortOpt = None,
+    users: Annotated[int, typer.Option(help="Simulated people in the event stream.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated stream.")] = 7,
+) -> None:
+    """Build a fresh demo workspace, stream realistic events through the HTTP API, serve it."""
+    settings = settings_for(_fresh_demo_dir(workspace), host=host, port=port)
+    result = init_workspace(settings, source_name="demo web + app")
+    (workspace / DEMO_MARKER).write_text("created by unicx demo; deleted by the next demo run\n")
+    _print_credentials(settings, result)
+    sender = threading.Thread(
+        target=_stream_demo, args=(settings, result.write_key, users, seed), daemon=True
+    )
+    sender.start()
+    run_server(settings)
+
+
+def _fresh_demo_dir(workspace: Path) -> Path:
+    if workspace.exists():
+        if not (workspace / DEMO_MARKER).exists():
+            raise ConflictError(
+                f"{workspace} exists and is not a demo workspace; choose another --workspace"
+            )
+        shutil.rmtree(workspace)
+    return workspace
+
+
+def _print_credentials(settings: Settings, result: InitResult) -> None:
+    url = f"http://{settings.host}:{settings.port}"
+    console.print(f"[green]demo workspace[/] {result.workspace} on {url}")
+    console.print(f"write key   [bold]{result.write_key}[/]")
+    console.print(f"secret key  [bold]{result.secret_key}[/]")
+    console.print(
+        f"try: curl -s -H 'Authorization: Bearer {result.secret_key}' '{url}/v1/events?limit=5'"
+    )
+
+
+def _stream_demo(settings: Settings, write_key: str, users: int, seed: int) -> None:
+    from unicx.demo.stream import stream_demo_events
+
+    stream_demo_events(settings, write_key=write_key, users=users, seed=seed)

@@ -1,0 +1,139 @@
+"""One typed settings object for the whole process.
+
+Values come, highest priority first, from keyword arguments, ``UNICX_*`` environment variables,
+then ``unicx.toml`` in the workspace directory. Outside development, settings that would be unsafe
+(debug tracebacks, personal data in logs) are refused at start-up rather than silently accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from unicx.errors import ConfigError
+
+DB_FILENAME = "unicx.duckdb"
+CONFIG_FILENAME = "unicx.toml"
+
+
+class Settings(BaseSettings):
+    """Process settings. Every field can be set as ``UNICX_<FIELD>`` or in ``unicx.toml``."""
+
+    model_config = SettingsConfigDict(env_prefix="UNICX_", extra="forbid", frozen=True)
+
+    workspace: Path = Field(
+        default=Path("workspace"),
+        description="Directory holding the workspace database and its config file.",
+    )
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses unsafe settings (see check_safe).",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface `unicx serve` binds to.")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port of `unicx serve`.")
+    debug: bool = Field(default=False, description="Return tracebacks in 500 bodies. Dev only.")
+    log_level: str = Field(default="INFO", description="Python logging level name.")
+    log_sql_params: bool = Field(
+        default=False,
+        description="Log SQL parameters with each statement (may contain personal data).",
+    )
+    flush_interval_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1000,
+        description="Group commit: longest a request waits for others to join its flush.",
+    )
+    flush_max_events: int = Field(
+        default=10_000, ge=1, description="Group commit: flush as soon as this many events wait."
+    )
+    max_event_bytes: int = Field(
+        default=32 * 1024, ge=1024, description="Largest single event (Segment: 32 KB)."
+    )
+    max_batch_bytes: int = Field(
+        default=500 * 1024, ge=1024, description="Largest batch request body (Segment: 500 KB)."
+    )
+    max_depth: int = Field(
+        default=32, ge=2, le=256, description="Deepest JSON nesting accepted inside one event."
+    )
+    max_id_length: int = Field(
+        default=1024, ge=16, description="Longest userId/anonymousId/messageId/groupId accepted."
+    )
+    max_future_seconds: int = Field(
+        default=24 * 3600,
+        ge=0,
+        description="Reject events whose corrected timestamp is this far ahead of receivedAt.",
+    )
+    min_timestamp: datetime = Field(
+        default=datetime.fromisoformat("2000-01-01T00:00:00+00:00"),
+        description="Reject events timestamped before this (historic imports go back to 2000).",
+    )
+    writer_queue_max: int = Field(
+        default=200_000,
+        ge=1000,
+        description="Events allowed to wait for the writer before ingest answers 503.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = _workspace_toml(init_settings)
+        if toml_path is not None and toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def check_safe(self) -> Settings:
+        if self.env != "production":
+            return self
+        unsafe = []
+        if self.debug:
+            unsafe.append("debug=true exposes tracebacks to clients")
+        if self.log_sql_params:
+            unsafe.append("log_sql_params=true writes personal data to logs")
+        if unsafe:
+            raise ValueError("unsafe settings for env=production: " + "; ".join(unsafe))
+        return self
+
+    @property
+    def db_path(self) -> Path:
+        return self.workspace / DB_FILENAME
+
+    @property
+    def run_dir(self) -> Path:
+        """Where a running server leaves its address and local admin token (mode 0700)."""
+        return self.workspace / "run"
+
+
+def _workspace_toml(init_settings: PydanticBaseSettingsSource) -> Path | None:
+    """The workspace is itself a setting, so find it before reading the file inside it."""
+    explicit: Any = init_settings().get("workspace")
+    base = explicit if explicit is not None else os.environ.get("UNICX_WORKSPACE")
+    return Path(base) / CONFIG_FILENAME if base else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning pydantic's error into a ConfigError that names the bad field."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except PydanticValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,125 @@
+"""The unicx error tree.
+
+Domain code raises these; only ``unicx.api`` maps them to HTTP status codes and only
+``unicx.cli`` maps them to exit codes. ``retryable`` tells a caller whether the same call may
+succeed later (a lock held by another process, a write conflict) or never will (bad input).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class UnicxError(Exception):
+    """Base of every error unicx raises on purpose."""
+
+    code = "error"
+    retryable = False
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ConfigError(UnicxError):
+    """Settings are invalid or unsafe for the chosen environment."""
+
+    code = "config_error"
+
+
+class NotFoundError(UnicxError):
+    code = "not_found"
+
+
+class ConflictError(UnicxError):
+    """The thing already exists or is in a state that forbids the change."""
+
+    code = "conflict"
+
+
+class AuthError(UnicxError):
+    """No credential, or an unknown or revoked one."""
+
+    code = "unauthorized"
+
+
+class PermissionDeniedError(UnicxError):
+    """A valid credential whose role does not allow the action."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldIssue:
+    """One broken rule: which field (a JSON path such as ``batch[3].userId``) and which rule."""
+
+    field: str
+    rule: str
+    message: str
+    index: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "rule": self.rule, "message": self.message}
+        if self.index is not None:
+            out["index"] = self.index
+        return out
+
+
+class ValidationError(UnicxError):
+    """Input breaks a documented rule; ``issues`` names each field and rule."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, issues: list[FieldIssue] | None = None) -> None:
+        super().__init__(message, details=[i.as_dict() for i in issues or []])
+        self.issues: list[FieldIssue] = list(issues or [])
+
+
+class PayloadTooLargeError(ValidationError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaError(ValidationError):
+    code = "unsupported_media_type"
+
+
+class StoreError(UnicxError):
+    """A failure inside the storage engine, with the SQL that caused it attached."""
+
+    code = "store_error"
+
+    def __init__(self, message: str, *, sql: str | None = None, step: str | None = None) -> None:
+        super().__init__(message, details={"step": step})
+        self.sql = sql
+        self.step = step
+
+
+class RetryableStoreError(StoreError):
+    """A transient failure: a write-write conflict or a busy resource."""
+
+    retryable = True
+
+
+class WorkspaceLockedError(RetryableStoreError):
+    """Another process (usually ``unicx serve``) holds the workspace database open."""
+
+    code = "workspace_locked"
+
+
+class ShuttingDownError(UnicxError):
+    """The server is stopping and takes no new writes; clients should retry elsewhere/later."""
+
+    code = "shutting_down"
+    retryable = True
+
+
+@dataclass(slots=True)
+class IssueList:
+    """Collects field issues while validating one record."""
+
+    items: list[FieldIssue] = field(default_factory=list)
+
+    def add(self, field_path: str, rule: str, message: str) -> None:
+        self.items.append(FieldIssue(field_path, rule, message))

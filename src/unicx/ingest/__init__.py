@@ -1,0 +1,1 @@
+"""Segment-compatible ingestion: decode, validate, enrich, dedupe, group-commit."""

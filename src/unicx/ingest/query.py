@@ -1,0 +1,126 @@
+"""Reading stored events back (the management side of ingest)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, Field
+
+from unicx.store import Store
+
+MAX_LIST_LIMIT = 1000
+
+
+class Enrichment(BaseModel):
+    ip: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    local_hour: int | None = None
+    local_weekday: int | None = Field(None, description="ISO weekday, 1 = Monday")
+    device_type: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    browser_name: str | None = None
+    browser_version: str | None = None
+    page_url: str | None = None
+    page_path: str | None = None
+    page_referrer: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    country: str | None = None
+    city: str | None = None
+    library_name: str | None = None
+    library_version: str | None = None
+
+
+class EventPublic(BaseModel):
+    """A stored event in Segment's shape, plus what unicx derived from it."""
+
+    messageId: str
+    sourceId: str
+    type: str
+    event: str | None = None
+    name: str | None = None
+    userId: str | None = None
+    anonymousId: str | None = None
+    groupId: str | None = None
+    previousId: str | None = None
+    timestamp: datetime
+    originalTimestamp: datetime | None = None
+    sentAt: datetime | None = None
+    receivedAt: datetime
+    traits: dict[str, Any] | None = None
+    properties: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    integrations: dict[str, Any] | None = None
+    enrichment: Enrichment
+
+
+_RENAMES = {
+    "message_id": "messageId",
+    "source_id": "sourceId",
+    "user_id": "userId",
+    "anonymous_id": "anonymousId",
+    "group_id": "groupId",
+    "previous_id": "previousId",
+    "original_timestamp": "originalTimestamp",
+    "sent_at": "sentAt",
+    "received_at": "receivedAt",
+}
+_JSON_COLUMNS = ("traits", "properties", "context", "integrations")
+_ENRICH = tuple(Enrichment.model_fields)
+
+
+def _to_public(row: dict[str, Any]) -> EventPublic:
+    out: dict[str, Any] = {_RENAMES.get(k, k): v for k, v in row.items() if k not in _ENRICH}
+    for col in _JSON_COLUMNS:
+        if out.get(col) is not None:
+            out[col] = orjson.loads(out[col])
+    out["enrichment"] = Enrichment(**{k: row[k] for k in _ENRICH})
+    out.pop("user_agent", None)
+    return EventPublic(**out)
+
+
+class EventQuery:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list_events(
+        self,
+        *,
+        limit: int = 100,
+        since: datetime | None = None,
+        source_id: str | None = None,
+        type_: str | None = None,
+    ) -> list[EventPublic]:
+        """Newest first by receivedAt; ``since`` keeps events received at or after it."""
+        where = ["1 = 1"]
+        params: list[Any] = []
+        if since is not None:
+            where.append("received_at >= ?")
+            params.append(since)
+        if source_id is not None:
+            where.append("source_id = ?")
+            params.append(source_id)
+        if type_ is not None:
+            where.append("type = ?")
+            params.append(type_)
+        params.append(max(1, min(limit, MAX_LIST_LIMIT)))
+        sql = (
+            "SELECT * EXCLUDE (user_agent) FROM events WHERE "
+            + " AND ".join(where)
+            + " ORDER BY received_at DESC, timestamp DESC, message_id LIMIT ?"
+        )
+        with self._store.session() as s:
+            rows = s.fetch_dicts(sql, params, step="events.list")
+        return [_to_public(r) for r in rows]
+
+    def count(self) -> int:
+        with self._store.session() as s:
+            row = s.fetchone("SELECT count(*) FROM events", step="events.count")
+        return int(row[0]) if row else 0

@@ -1,0 +1,338 @@
+"""Turn request bodies into stored-event rows, or into field issues that say what is wrong.
+
+Rules follow the Segment spec: every call but alias needs userId or anonymousId; track needs
+an event name; group a groupId; alias userId and previousId. Limits (size, depth, id length,
+timestamp bounds) are in :class:`~unicx.ingest.models.Limits` and docs/limits.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from unicx.errors import FieldIssue, IssueList, PayloadTooLargeError, ValidationError
+from unicx.ingest.enrich import local_time, parse_user_agent
+from unicx.ingest.models import (
+    BATCH_DECODER,
+    ENCODER,
+    EVENT_TYPES,
+    MAX_EVENT_NAME,
+    MESSAGE_DECODER,
+    Id,
+    Limits,
+    Message,
+    RequestInfo,
+)
+from unicx.ingest.schema import EventRow
+
+_MSGSPEC_PATH = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_MISSING_FIELD = re.compile(r"missing required field `(?P<name>[^`]+)`")
+
+
+class DecodedBatch(msgspec.Struct):
+    rows: list[EventRow]
+    issues: list[FieldIssue]
+    write_key: str | None
+
+
+def decode_single(
+    body: bytes, *, type_: str, info: RequestInfo, limits: Limits
+) -> tuple[EventRow, str | None]:
+    """One ``/v1/<type>`` call. Returns the row and any ``writeKey`` found in the body."""
+    if len(body) > limits.max_event_bytes:
+        raise PayloadTooLargeError(
+            f"event is {len(body)} bytes; the limit is {limits.max_event_bytes}",
+            issues=[FieldIssue("$", "max_event_bytes", "event too large")],
+        )
+    msg = _decode_message(body, prefix="")
+    row = build_row(msg, body, type_=type_, info=info, limits=limits, prefix="")
+    return row, msg.writeKey
+
+
+def decode_batch(body: bytes, *, info: RequestInfo, limits: Limits) -> DecodedBatch:
+    """A ``/v1/batch`` call: valid events become rows, each invalid one an issue with its index."""
+    if len(body) > limits.max_batch_bytes:
+        raise PayloadTooLargeError(
+            f"batch is {len(body)} bytes; the limit is {limits.max_batch_bytes}",
+            issues=[FieldIssue("$", "max_batch_bytes", "batch too large")],
+        )
+    try:
+        envelope = BATCH_DECODER.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError) as exc:
+        raise _as_validation_error(exc, prefix="") from exc
+    shared = _BatchDefaults(envelope.context, envelope.integrations, envelope.sentAt)
+    rows: list[EventRow] = []
+    issues: list[FieldIssue] = []
+    for index, raw in enumerate(envelope.batch):
+        prefix = f"batch[{index}]"
+        try:
+            raw_bytes = bytes(raw)
+            if len(raw_bytes) > limits.max_event_bytes:
+                raise ValidationError(
+                    "event too large",
+                    issues=[
+                        FieldIssue(
+                            prefix,
+                            "max_event_bytes",
+                            f"event is {len(raw_bytes)} bytes; limit {limits.max_event_bytes}",
+                        )
+                    ],
+                )
+            msg = _decode_message(raw_bytes, prefix=prefix)
+            shared.apply(msg)
+            rows.append(
+                build_row(msg, raw_bytes, type_=None, info=info, limits=limits, prefix=prefix)
+            )
+        except ValidationError as exc:
+            issues.extend(
+                FieldIssue(i.field, i.rule, i.message, index=index) for i in exc.issues
+            )
+    return DecodedBatch(rows=rows, issues=issues, write_key=envelope.writeKey)
+
+
+class _BatchDefaults:
+    """Batch-level context, integrations and sentAt apply to every event that lacks its own."""
+
+    def __init__(self, context: Any, integrations: Any, sent_at: str | None) -> None:
+        self.context = context
+        self.integrations = integrations
+        self.sent_at = sent_at
+
+    def apply(self, msg: Message) -> None:
+        if self.context:
+            msg.context = {**self.context, **(msg.context or {})}
+        if self.integrations:
+            msg.integrations = {**self.integrations, **(msg.integrations or {})}
+        if msg.sentAt is None:
+            msg.sentAt = self.sent_at
+
+
+def _decode_message(raw: bytes, *, prefix: str) -> Message:
+    try:
+        return MESSAGE_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError) as exc:
+        raise _as_validation_error(exc, prefix=prefix) from exc
+
+
+def _as_validation_error(exc: BaseException, *, prefix: str) -> ValidationError:
+    field = prefix or "$"
+    if isinstance(exc, RecursionError):
+        return ValidationError(
+            "JSON nested too deeply", issues=[FieldIssue(field, "max_depth", "nested too deeply")]
+        )
+    if isinstance(exc, UnicodeError):
+        return ValidationError(
+            "body is not valid UTF-8", issues=[FieldIssue(field, "utf8", "invalid UTF-8")]
+        )
+    text = str(exc)
+    if isinstance(exc, msgspec.ValidationError):
+        m = _MSGSPEC_PATH.match(text)
+        path = (m.group("path") if m else "") or ""
+        missing = _MISSING_FIELD.search(text)
+        if missing:
+            path = f"{path}.{missing.group('name')}"
+        rule = "required" if missing else "type"
+        if m and m.group("msg").startswith("Expected `object`"):
+            rule = "object"
+        full = f"{prefix}{path}" if prefix else (path.lstrip(".") or "$")
+        return ValidationError(f"{full}: {text}", issues=[FieldIssue(full, rule, text)])
+    return ValidationError(f"malformed JSON: {text}", issues=[FieldIssue(field, "json", text)])
+
+
+def build_row(
+    msg: Message,
+    raw: bytes,
+    *,
+    type_: str | None,
+    info: RequestInfo,
+    limits: Limits,
+    prefix: str,
+) -> EventRow:
+    """Check the spec rules, correct the clock and enrich: one row or a ValidationError."""
+    issues = IssueList()
+    p = f"{prefix}." if prefix else ""
+    kind = type_ or msg.type
+    if kind is None:
+        issues.add(f"{p}type", "required", "type is required in a batch item")
+    elif kind not in EVENT_TYPES:
+        issues.add(f"{p}type", "enum", f"type must be one of {sorted(EVENT_TYPES)}")
+    ids = {
+        name: _clean_id(getattr(msg, name), f"{p}{name}", limits, issues)
+        for name in ("messageId", "userId", "anonymousId", "groupId", "previousId")
+    }
+    _check_type_rules(kind, msg, ids, p, issues)
+    _check_depth(raw, msg, limits, p, issues)
+    received = info.received_at
+    original = _parse_ts(msg.timestamp or msg.originalTimestamp, f"{p}timestamp", issues)
+    sent_at = _parse_ts(msg.sentAt, f"{p}sentAt", issues)
+    if issues.items:
+        raise ValidationError("invalid event", issues=issues.items)
+    ts = received
+    if original is not None:
+        # Segment's skew correction: the device clock may be off, but sentAt and timestamp
+        # come from the same clock, so their difference is trustworthy.
+        ts = received - (sent_at - original) if sent_at is not None else original
+    if ts > received + limits.max_future:
+        issues.add(f"{p}timestamp", "not_future", "timestamp is too far in the future")
+    elif ts < limits.min_timestamp:
+        issues.add(
+            f"{p}timestamp", "min_timestamp", f"timestamp is before {limits.min_timestamp:%Y-%m-%d}"
+        )
+    if issues.items:
+        raise ValidationError("invalid event", issues=issues.items)
+    return _row(msg, raw, str(kind), ids, ts, original, sent_at, info)
+
+
+def _check_type_rules(
+    kind: str | None, msg: Message, ids: dict[str, str | None], p: str, issues: IssueList
+) -> None:
+    if kind == "alias":
+        for need in ("userId", "previousId"):
+            if ids[need] is None:
+                issues.add(f"{p}{need}", "required", f"alias requires {need}")
+    elif not ids["userId"] and not ids["anonymousId"]:
+        issues.add(f"{p}userId", "user_or_anonymous_id", "userId or anonymousId is required")
+    if kind == "track":
+        if not msg.event or not msg.event.strip():
+            issues.add(f"{p}event", "required", "track requires a non-empty event name")
+        elif len(msg.event) > MAX_EVENT_NAME:
+            issues.add(f"{p}event", "max_length", f"event name over {MAX_EVENT_NAME} characters")
+    if kind == "group" and ids["groupId"] is None:
+        issues.add(f"{p}groupId", "required", "group requires groupId")
+    if msg.name is not None and len(msg.name) > MAX_EVENT_NAME:
+        issues.add(f"{p}name", "max_length", f"name over {MAX_EVENT_NAME} characters")
+
+
+def _clean_id(value: Id, field: str, limits: Limits, issues: IssueList) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) > limits.max_id_length:
+        issues.add(field, "max_length", f"longer than {limits.max_id_length} characters")
+    return text
+
+
+def _check_depth(raw: bytes, msg: Message, limits: Limits, p: str, issues: IssueList) -> None:
+    # Counting brackets is a cheap upper bound on depth; walk the objects only when it is high.
+    if raw.count(b"{") + raw.count(b"[") <= limits.max_depth:
+        return
+    for name in ("traits", "properties", "context", "integrations"):
+        value = getattr(msg, name)
+        if value is not None and _depth(value, limits.max_depth + 1) > limits.max_depth - 1:
+            issues.add(f"{p}{name}", "max_depth", f"nested deeper than {limits.max_depth}")
+
+
+def _depth(value: Any, cap: int) -> int:
+    """Nesting depth of decoded JSON, iterative so hostile input cannot blow the stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > deepest:
+            deepest = level
+            if deepest >= cap:
+                return deepest
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item if isinstance(v, dict | list))
+    return deepest
+
+
+def _parse_ts(value: str | None, field: str, issues: IssueList) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        issues.add(field, "iso8601", f"not an ISO-8601 date-time: {value[:64]!r}")
+        return None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _message_id(given: str | None, raw: bytes, original: datetime | None, source: str) -> str:
+    if given is not None:
+        return given
+    if original is not None:
+        # A client retry resends the same bytes; a content hash keeps that idempotent too.
+        return "auto-" + hashlib.blake2b(source.encode() + b"\0" + raw, digest_size=16).hexdigest()
+    return "auto-" + uuid.uuid4().hex
+
+
+def _text(mapping: Any, key: str) -> str | None:
+    if isinstance(mapping, dict):
+        value = mapping.get(key)
+        if isinstance(value, str) and value:
+            return value[:2048]
+    return None
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    return ENCODER.encode(value).decode() if value is not None else None
+
+
+def _row(
+    msg: Message,
+    raw: bytes,
+    kind: str,
+    ids: dict[str, str | None],
+    ts: datetime,
+    original: datetime | None,
+    sent_at: datetime | None,
+    info: RequestInfo,
+) -> EventRow:
+    ctx = msg.context or {}
+    ua = _text(ctx, "userAgent")
+    device = parse_user_agent(ua) if ua else parse_user_agent("")
+    tz, hour, weekday = local_time(ts, ctx.get("timezone"))
+    campaign = ctx.get("campaign")
+    location = ctx.get("location")
+    library = ctx.get("library")
+    page = ctx.get("page")
+    props = msg.properties or {}
+    return (
+        info.source_id,
+        _message_id(ids["messageId"], raw, original, info.source_id),
+        kind,
+        msg.event,
+        msg.name,
+        ids["userId"],
+        ids["anonymousId"],
+        ids["groupId"],
+        ids["previousId"],
+        ts,
+        original,
+        sent_at,
+        info.received_at,
+        _json(msg.traits),
+        _json(msg.properties),
+        _json(msg.context),
+        _json(msg.integrations),
+        _text(ctx, "ip") or info.peer_ip,
+        _text(ctx, "locale"),
+        tz,
+        hour,
+        weekday,
+        ua,
+        *device,
+        _text(page, "url") or _text(props, "url"),
+        _text(page, "path") or _text(props, "path"),
+        _text(page, "referrer") or _text(props, "referrer"),
+        _text(campaign, "source"),
+        _text(campaign, "medium"),
+        _text(campaign, "name"),
+        _text(campaign, "term"),
+        _text(campaign, "content"),
+        _text(location, "country"),
+        _text(location, "city"),
+        _text(library, "name"),
+        _text(library, "version"),
+    )

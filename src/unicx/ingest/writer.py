@@ -1,0 +1,165 @@
+"""The single event writer: group commit of many requests into one DuckDB transaction.
+
+Requests hand their rows to :meth:`EventWriter.submit` and wait on the returned future; the
+writer thread takes everything waiting (after at most ``flush_interval`` for others to join),
+appends it through Arrow with ``INSERT OR IGNORE`` on (source_id, message_id), commits, and only
+then resolves the futures. So a 200 means committed, and throughput comes from batching
+requests rather than from one commit per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from unicx.errors import ShuttingDownError, StoreError, UnicxError
+from unicx.ingest.schema import COLUMN_NAMES, MESSAGE_ID_INDEX, SOURCE_ID_INDEX, EventRow
+from unicx.ingest.schema import rows_to_arrow
+from unicx.store import Session, Store
+
+log = logging.getLogger(__name__)
+
+INSERT_SQL = (
+    f"INSERT OR IGNORE INTO events ({', '.join(COLUMN_NAMES)}) "
+    f"SELECT {', '.join(COLUMN_NAMES)} FROM flush_batch"
+)
+
+
+class OverloadedError(UnicxError):
+    """More events wait for the writer than allowed; the client should retry shortly."""
+
+    code = "overloaded"
+    retryable = True
+
+
+@dataclass(slots=True)
+class _Pending:
+    rows: list[EventRow]
+    future: Future[int]
+
+
+@dataclass(slots=True)
+class WriterStats:
+    flushes: int = 0
+    events_written: int = 0
+    duplicates: int = 0
+
+
+class EventWriter:
+    """Owns the only connection that appends events. Start once, stop once."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        flush_interval_s: float = 0.002,
+        flush_max_events: int = 10_000,
+        queue_max: int = 200_000,
+    ) -> None:
+        self._store = store
+        self._interval = flush_interval_s
+        self._max_events = flush_max_events
+        self._queue_max = queue_max
+        self._pending: list[_Pending] = []
+        self._pending_events = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="unicx-writer", daemon=True)
+        self.stats = WriterStats()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, rows: list[EventRow]) -> Future[int]:
+        """Queue rows; the future resolves to the number newly stored once committed."""
+        future: Future[int] = Future()
+        if not rows:
+            future.set_result(0)
+            return future
+        with self._cond:
+            if self._stopping:
+                raise ShuttingDownError("server is shutting down")
+            if self._pending_events + len(rows) > self._queue_max:
+                raise OverloadedError(f"{self._pending_events} events already wait for the writer")
+            self._pending.append(_Pending(rows, future))
+            self._pending_events += len(rows)
+            self._cond.notify()
+        return future
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Refuse new work, flush everything already accepted, then end the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _take(self) -> list[_Pending] | None:
+        with self._cond:
+            while not self._pending and not self._stopping:
+                self._cond.wait()
+            if not self._pending:
+                return None
+            deadline = time.monotonic() + self._interval
+            while (
+                not self._stopping
+                and self._pending_events < self._max_events
+                and (left := deadline - time.monotonic()) > 0
+            ):
+                self._cond.wait(left)
+            taken, self._pending, self._pending_events = self._pending, [], 0
+            return taken
+
+    def _run(self) -> None:
+        with self._store.session() as session:
+            while (taken := self._take()) is not None:
+                self._flush(session, taken)
+
+    def _flush(self, session: Session, taken: list[_Pending]) -> None:
+        try:
+            counts = self._write(session, taken)
+        except StoreError:
+            log.exception("group flush of %d requests failed; retrying one by one", len(taken))
+            counts = None
+        if counts is not None:
+            for item, count in zip(taken, counts, strict=True):
+                item.future.set_result(count)
+            return
+        # Isolate the request that broke the group so the others still commit.
+        for item in taken:
+            try:
+                (count,) = self._write(session, [item])
+            except StoreError as exc:
+                item.future.set_exception(exc)
+            else:
+                item.future.set_result(count)
+
+    def _write(self, session: Session, taken: list[_Pending]) -> list[int]:
+        seen: set[tuple[object, object]] = set()
+        rows: list[EventRow] = []
+        counts: list[int] = []
+        for item in taken:
+            before = len(rows)
+            for row in item.rows:
+                key = (row[SOURCE_ID_INDEX], row[MESSAGE_ID_INDEX])
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(row)
+            counts.append(len(rows) - before)
+        table = rows_to_arrow(rows)
+        session.register("flush_batch", table)
+        try:
+            result = session.fetchone(INSERT_SQL, step="ingest.flush")
+        finally:
+            session.unregister("flush_batch")
+        inserted = int(result[0]) if result else 0
+        self.stats.flushes += 1
+        self.stats.events_written += inserted
+        self.stats.duplicates += sum(len(i.rows) for i in taken) - inserted
+        if inserted != len(rows):
+            # Some were stored by an earlier request: per-request counts are upper bounds.
+            counts = [min(c, inserted) for c in counts]
+        return counts

@@ -1,0 +1,140 @@
+"""DuckDB workspace database and the one method every statement goes through.
+
+DuckDB allows one read-write process per file. Inside that process one database instance is
+shared and each thread works on its own cursor (a :class:`Session`); DuckDB's MVCC lets readers
+run while the ingest writer appends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from unicx.errors import RetryableStoreError, StoreError, WorkspaceLockedError
+
+log = logging.getLogger("unicx.sql")
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+class Store:
+    """One workspace database file, opened once per process."""
+
+    def __init__(self, path: Path, *, log_params: bool = False, read_only: bool = False) -> None:
+        self.path = path
+        self.log_params = log_params
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WorkspaceLockedError(
+                    f"workspace database {path} is open in another process "
+                    "(is `unicx serve` running?)",
+                ) from exc
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        self._closed = False
+        self._close_lock = threading.Lock()
+
+    def session(self) -> Session:
+        """A cursor for one thread; cheap, close it (or use ``with``) when done."""
+        return Session(self, self._con.cursor())
+
+    def run(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: str,
+        params: Params = None,
+        *,
+        step: str,
+    ) -> duckdb.DuckDBPyConnection:
+        """Execute ``sql`` as the named ``step``: the single path SQL takes to the engine.
+
+        Logs the statement (parameters only when allowed: they may hold personal data) and
+        re-raises engine failures as :class:`StoreError` with the SQL attached.
+        """
+        started = time.perf_counter()
+        try:
+            result = con.execute(sql, params) if params is not None else con.execute(sql)
+        except duckdb.Error as exc:
+            raise translate_error(exc, sql=sql, step=step) from exc
+        if log.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            shown = params if self.log_params else "<hidden>"
+            log.debug("%s (%.2f ms): %s params=%s", step, elapsed_ms, sql.strip(), shown)
+        return result
+
+    def close(self) -> None:
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            # A checkpoint folds the WAL into the file so the next start does not replay it.
+            try:
+                self._con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                log.warning("checkpoint on close failed: %s", exc)
+            self._con.close()
+
+
+class Session:
+    """A thread's cursor on the store. Not thread-safe: one per thread or task."""
+
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
+        self.store = store
+        self.con = con
+
+    def execute(self, sql: str, params: Params = None, *, step: str) -> duckdb.DuckDBPyConnection:
+        return self.store.run(self.con, sql, params, step=step)
+
+    def fetchall(self, sql: str, params: Params = None, *, step: str) -> list[tuple[Any, ...]]:
+        return self.execute(sql, params, step=step).fetchall()
+
+    def fetchone(self, sql: str, params: Params = None, *, step: str) -> tuple[Any, ...] | None:
+        return self.execute(sql, params, step=step).fetchone()
+
+    def fetch_dicts(self, sql: str, params: Params = None, *, step: str) -> list[dict[str, Any]]:
+        cur = self.execute(sql, params, step=step)
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def register(self, name: str, relation: object) -> None:
+        """Expose an Arrow table to SQL under ``name`` (zero-copy)."""
+        self.con.register(name, relation)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        self.execute("BEGIN TRANSACTION", step="begin")
+        try:
+            yield self
+        except BaseException:
+            self.execute("ROLLBACK", step="rollback")
+            raise
+        self.execute("COMMIT", step="commit")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def translate_error(exc: duckdb.Error, *, sql: str, step: str) -> StoreError:
+    """Map driver errors to the small tree domain code understands: retryable or terminal."""
+    message = f"{step} failed: {type(exc).__name__}: {exc}"
+    if isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower():
+        return RetryableStoreError(message, sql=sql, step=step)
+    return StoreError(message, sql=sql, step=step)
