@@ -24,7 +24,7 @@ Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
     """(user, password) from an HTTP Basic header, or None if absent or malformed."""
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")

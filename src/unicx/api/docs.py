@@ -8,7 +8,7 @@ same credentials for the assets and the spec.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 import swagger_ui_bundle
@@ -37,7 +37,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = comps.setdefault("schemas", {})
     schemas["SegmentMessage"] = components["Message"]
     batch = components["BatchEnvelope"]
-    batch["properties"]["batch"] = {"type": "array", "items": {"$ref": "#/components/schemas/SegmentMessage"}}
+    batch["properties"]["batch"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/SegmentMessage"},
+    }
     schemas["SegmentBatch"] = batch
     comps["securitySchemes"] = {
         "writeKey": {"type": "http", "scheme": "basic", "description": "write key as user name"},
@@ -70,5 +73,3 @@ async def swagger_asset(name: str, _: AnyPrincipal) -> FileResponse:
         raise NotFoundError(f"no asset {name!r}")
     return FileResponse(_ASSETS / name)
 
-
-_ = Annotated  # keep the import for readers of deps-style signatures

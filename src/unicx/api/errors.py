@@ -45,7 +45,9 @@ def status_for(exc: UnicxError) -> int:
     return 500
 
 
-def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
     )
@@ -68,7 +70,9 @@ def unicx_error_response(exc: UnicxError) -> Response:
     if status >= 500 and isinstance(exc, StoreError):
         log.error("store failure in step %s: %s\nSQL: %s", exc.step, exc.message, exc.sql)
         # The SQL stays in the log: it may reveal schema or data the caller should not see.
-        return json_response(status, {"success": False, "error": exc.code, "message": "storage failure"}, headers)
+        return json_response(
+            status, {"success": False, "error": exc.code, "message": "storage failure"}, headers
+        )
     return json_response(status, error_body(exc), headers)
 
 
@@ -88,7 +92,8 @@ def install(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return json_response(
-            400, {"success": False, "error": "invalid", "message": "invalid request", "issues": issues}
+            400,
+            {"success": False, "error": "invalid", "message": "invalid request", "issues": issues},
         )
 
     async def on_http(_: Request, exc: Exception) -> Response:

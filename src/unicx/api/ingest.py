@@ -25,7 +25,7 @@ from unicx.ingest.validate import decode_batch, decode_single
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
 _OK = b'{"success":true}'
-_WRITE_KEY_AUTH = [{"writeKey": []}]
+_WRITE_KEY_AUTH: list[dict[str, list[str]]] = [{"writeKey": []}]
 
 
 def _schema(type_: str) -> dict[str, Any]:

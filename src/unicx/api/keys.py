@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.deps import AnyPrincipal, KeyManager
-from unicx.api.deps import Ctx
+from unicx.api.deps import AnyPrincipal, Ctx, KeyManager
 from unicx.auth.models import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Principal
 
 router = APIRouter(prefix="/v1", tags=["keys"])

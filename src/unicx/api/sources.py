@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from unicx.api.deps import Ctx, SourcesReader, SourcesWriter
 from unicx.auth.models import SourceCreate, SourcePublic, WriteKeyPublic
+from unicx.errors import NotFoundError
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 SourceId = Annotated[str, Path(max_length=64)]
@@ -48,7 +49,5 @@ async def revoke_write_key(
 ) -> WriteKeyPublic:
     source = await run_in_threadpool(ctx.access.get_source, source_id)
     if not any(k.key_id == key_id for k in source.write_keys):
-        from unicx.errors import NotFoundError
-
         raise NotFoundError(f"source {source_id} has no write key {key_id}")
     return await run_in_threadpool(ctx.access.revoke_write_key, key_id)

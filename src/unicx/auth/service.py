@@ -91,7 +91,9 @@ class AccessService:
         by_source: dict[str, list[WriteKeyPublic]] = {}
         for k in keys:
             by_source.setdefault(k.pop("source_id"), []).append(WriteKeyPublic(**k))
-        return [SourcePublic(**src, write_keys=by_source.get(src["source_id"], [])) for src in sources]
+        return [
+            SourcePublic(**src, write_keys=by_source.get(src["source_id"], [])) for src in sources
+        ]
 
     def get_source(self, source_id: str) -> SourcePublic:
         for source in self.list_sources():
@@ -164,7 +166,11 @@ class AccessService:
             )
         self._invalidate()
         return ApiKeyCreated(
-            key_id=key_id, name=name, role=role, prefix=secret[:10], created_at=created,
+            key_id=key_id,
+            name=name,
+            role=role,
+            prefix=secret[:10],
+            created_at=created,
             secret_key=secret,
         )
 

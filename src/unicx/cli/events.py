@@ -39,7 +39,9 @@ def _emit(events: list[EventPublic], as_json: bool) -> None:
 def tail(
     workspace: WorkspaceOpt,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 20,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events.")
+    ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:

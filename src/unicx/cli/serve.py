@@ -45,9 +45,9 @@ def serve(workspace: WorkspaceOpt, host: HostOpt = None, port: PortOpt = None) -
 
 @reports_errors
 def demo(
-    workspace: Annotated[
-        Path, typer.Option("--workspace", "-w", envvar="UNICX_WORKSPACE")
-    ] = Path("demo-workspace"),
+    workspace: Annotated[Path, typer.Option("--workspace", "-w", envvar="UNICX_WORKSPACE")] = Path(
+        "demo-workspace"
+    ),
     host: HostOpt = None,
     port: PortOpt = None,
     users: Annotated[int, typer.Option(help="Simulated people in the event stream.")] = 300,

@@ -58,9 +58,7 @@ def _device_type(ua: str, device_family: str, os_name: str | None) -> str:
     low = ua.lower()
     if device_family == "Spider" or "bot" in low or "crawler" in low or "spider" in low:
         return "bot"
-    if any(hint in low for hint in _TABLET_HINTS) or (
-        os_name == "Android" and "mobile" not in low
-    ):
+    if any(hint in low for hint in _TABLET_HINTS) or (os_name == "Android" and "mobile" not in low):
         return "tablet"
     if os_name in _MOBILE_OS or "mobi" in low:
         return "mobile"

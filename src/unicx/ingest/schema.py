@@ -64,7 +64,5 @@ EventRow = tuple[object, ...]
 def rows_to_arrow(rows: list[EventRow]) -> pa.Table:
     """Transpose row tuples into one Arrow table (zip(*rows) runs in C)."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in EVENT_COLUMNS]
-    arrays = [
-        pa.array(col, type=typ) for col, (_, typ) in zip(columns, EVENT_COLUMNS, strict=True)
-    ]
+    arrays = [pa.array(col, type=typ) for col, (_, typ) in zip(columns, EVENT_COLUMNS, strict=True)]
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)

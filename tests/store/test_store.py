@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from unicx.errors import StoreError, WorkspaceLockedError
+from unicx.store import Store
+from unicx.store.migrations import MIGRATIONS, Migration, current_version, migrate
+
+
+def test_migrations_apply_once_and_record_versions(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    assert migrate(store) == [m.version for m in MIGRATIONS]
+    assert migrate(store) == []
+    assert current_version(store) == MIGRATIONS[-1].version
+    with store.session() as s:
+        tables = {r[0] for r in s.fetchall("SHOW TABLES", step="t")}
+    assert {"events", "sources", "write_keys", "api_keys", "schema_migrations"} <= tables
+    store.close()
+
+
+def test_new_migration_applies_on_reopen_and_failure_rolls_back(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    store = Store(path)
+    migrate(store)
+    broken = (*MIGRATIONS, Migration(99, "broken", "CREATE TABLE ok_t (a INT); SELECT * FROM nope"))
+    with pytest.raises(StoreError):
+        migrate(store, migrations=broken)
+    # The failed migration left neither its table nor a version row behind.
+    assert current_version(store) == MIGRATIONS[-1].version
+    with store.session() as s:
+        assert s.fetchall("SELECT * FROM duckdb_tables() WHERE table_name = 'ok_t'", step="t") == []
+    good = (*MIGRATIONS, Migration(99, "good", "CREATE TABLE ok_t (a INT)"))
+    assert migrate(store, migrations=good) == [99]
+    store.close()
+
+
+def test_failures_carry_the_sql_and_step(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    with store.session() as s, pytest.raises(StoreError) as info:
+        s.execute("SELECT * FROM missing_table", step="demo.step")
+    assert info.value.sql == "SELECT * FROM missing_table"
+    assert info.value.step == "demo.step"
+    assert "missing_table" in info.value.message
+    assert not info.value.retryable
+    store.close()
+
+
+def test_statements_are_logged_without_params_by_default(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    with caplog.at_level(logging.DEBUG, logger="unicx.sql"), store.session() as s:
+        s.execute("SELECT ?::VARCHAR", ["secret@example.com"], step="demo.log")
+    text = caplog.text
+    assert "demo.log" in text and "SELECT ?::VARCHAR" in text
+    assert "secret@example.com" not in text
+    store.close()
+
+
+def test_second_process_sees_a_lock_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.duckdb"
+    store = Store(path)
+    code = (
+        "import sys; from pathlib import Path; from unicx.store import Store;"
+        "from unicx.errors import WorkspaceLockedError\n"
+        "try:\n    Store(Path(sys.argv[1]))\nexcept WorkspaceLockedError:\n    sys.exit(7)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path)], check=False)
+    assert result.returncode == 7
+    store.close()
+    assert WorkspaceLockedError.retryable
