@@ -46,8 +46,18 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         self.log_path = self.workspace.parent / f"server-{self.port}.log"
         log = self.log_path.open("ab")
-        cmd = [sys.executable, "-m", "unicx.cli.main", "serve", "--workspace", str(self.workspace),
-               "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "unicx.cli.main",
+            "serve",
+            "--workspace",
+            str(self.workspace),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         env = {**os.environ, "UNICX_LOG_LEVEL": "WARNING"}
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

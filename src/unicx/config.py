@@ -77,6 +77,17 @@ class Settings(BaseSettings):
         default=datetime.fromisoformat("2000-01-01T00:00:00+00:00"),
         description="Reject events timestamped before this (historic imports go back to 2000).",
     )
+    checkpoint_wal_mb: int = Field(
+        default=256,
+        ge=1,
+        le=16_384,
+        description=(
+            "Checkpoint the database when its write-ahead log reaches this many MB. DuckDB's "
+            "16 MB default checkpoints every ~16k events, and each checkpoint rewrites the open "
+            "row group and stalls ingest for 0.2-1 s; a larger log means fewer stalls but a "
+            "longer replay after a crash (about 1 s per 100 MB, bench/RESULTS.md)."
+        ),
+    )
     writer_queue_max: int = Field(
         default=200_000,
         ge=1000,

@@ -102,6 +102,12 @@ class RetryableStoreError(StoreError):
     retryable = True
 
 
+class ConstraintViolationError(StoreError):
+    """A write broke a key or uniqueness constraint (e.g. a duplicate primary key)."""
+
+    code = "constraint_violation"
+
+
 class WorkspaceLockedError(RetryableStoreError):
     """Another process (usually ``unicx serve``) holds the workspace database open."""
 

@@ -28,7 +28,11 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
         raise NotFoundError(
             f"no workspace at {settings.workspace} (create it with `unicx init --workspace DIR`)"
         )
-    store = Store(settings.db_path, log_params=settings.log_sql_params)
+    store = Store(
+        settings.db_path,
+        log_params=settings.log_sql_params,
+        checkpoint_wal_mb=settings.checkpoint_wal_mb,
+    )
     migrate(store)
     return store
 

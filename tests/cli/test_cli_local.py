@@ -53,7 +53,9 @@ def test_sources_and_keys_lifecycle(tmp_path: Path) -> None:
     sid = created["source_id"]
     extra = _json(["sources", "add-key", sid, "--workspace", ws, "--json"])
     assert isinstance(extra, dict)
-    assert runner.invoke(app, ["sources", "revoke-key", sid, extra["key_id"], "-w", ws]).exit_code == 0
+    assert (
+        runner.invoke(app, ["sources", "revoke-key", sid, extra["key_id"], "-w", ws]).exit_code == 0
+    )
     (revoked,) = _json(["sources", "revoke", sid, "--workspace", ws, "--json"])  # type: ignore[misc]
     assert revoked["revoked_at"] is not None
     key = _json(["keys", "create", "bi tool", "--role", "analyst", "-w", ws, "--json"])

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import AsyncIterator
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from unicx.errors import FieldIssue, PayloadTooLargeError, UnsupportedMediaError, ValidationError
 
 
-def _too_large(limit: int) -> PayloadTooLargeError:
+def _too_large(limit: int, rule: str) -> PayloadTooLargeError:
     return PayloadTooLargeError(
         f"request body is over the {limit}-byte limit",
-        issues=[FieldIssue("$", "max_bytes", f"body larger than {limit} bytes")],
+        issues=[FieldIssue("$", rule, f"body larger than {limit} bytes")],
     )
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The (decompressed) body, or 413 as soon as it passes ``limit`` bytes."""
+async def read_limited(request: Request, limit: int, *, rule: str = "max_bytes") -> bytes:
+    """The (decompressed) body, or 413 naming ``rule`` as soon as it passes ``limit`` bytes."""
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip", ""):
         raise UnsupportedMediaError(
@@ -26,11 +28,14 @@ async def read_limited(request: Request, limit: int) -> bytes:
         )
     declared = request.headers.get("content-length")
     if encoding != "gzip" and declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise _too_large(limit, rule)
     chunks: list[bytes] = []
-    size = 0
+    size = received = 0
     inflater = zlib.decompressobj(wbits=31) if encoding == "gzip" else None
-    async for chunk in request.stream():
+    async for chunk in _stream(request):
+        received += len(chunk)
+        if received > limit:  # the compressed bytes count too: no endless gzip padding
+            raise _too_large(limit, rule)
         if inflater is not None:
             try:
                 # max_length bounds a decompression bomb to limit+1 bytes of output.
@@ -40,9 +45,27 @@ async def read_limited(request: Request, limit: int) -> bytes:
                     "body is not valid gzip", issues=[FieldIssue("$", "gzip", str(exc))]
                 ) from exc
             if inflater.unconsumed_tail:
-                raise _too_large(limit)
+                raise _too_large(limit, rule)
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise _too_large(limit, rule)
         chunks.append(chunk)
+    if inflater is not None and (not inflater.eof or inflater.unused_data):
+        # zlib checks the CRC only when it reaches the trailer; a cut-off stream never does.
+        raise ValidationError(
+            "gzip body is truncated or followed by extra bytes",
+            issues=[FieldIssue("$", "gzip", "gzip stream incomplete or with trailing data")],
+        )
     return b"".join(chunks)
+
+
+async def _stream(request: Request) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect as exc:
+        # Nobody is left to answer, but a 400 keeps it out of the server-error log.
+        raise ValidationError(
+            "client disconnected before the body ended",
+            issues=[FieldIssue("$", "incomplete", "body shorter than Content-Length")],
+        ) from exc

@@ -72,4 +72,3 @@ async def swagger_asset(name: str, _: AnyPrincipal) -> FileResponse:
     if name not in _ALLOWED_ASSETS:
         raise NotFoundError(f"no asset {name!r}")
     return FileResponse(_ASSETS / name)
-

@@ -29,9 +29,16 @@ _WRITE_KEY_AUTH: list[dict[str, list[str]]] = [{"writeKey": []}]
 
 
 def _schema(type_: str) -> dict[str, Any]:
-    ref = "#/components/schemas/SegmentBatch" if type_ == "batch" else "#/components/schemas/SegmentMessage"
+    ref = (
+        "#/components/schemas/SegmentBatch"
+        if type_ == "batch"
+        else "#/components/schemas/SegmentMessage"
+    )
     return {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": ref}}}},
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": ref}}},
+        },
         "security": _WRITE_KEY_AUTH,
         "responses": {
             "200": {"description": "Committed (a batch also lists rejected events by index)."},
@@ -65,7 +72,8 @@ async def _ingest(request: Request, type_: str | None) -> Response:
         # With a key in the header, check it before spending any work on the body.
         source_id = _source_for(ctx, header_key, None) if header_key is not None else ""
         limit = ctx.limits.max_batch_bytes if type_ is None else ctx.limits.max_event_bytes
-        body = await read_limited(request, limit)
+        rule = "max_batch_bytes" if type_ is None else "max_event_bytes"  # the documented names
+        body = await read_limited(request, limit, rule=rule)
         peer = request.client.host if request.client else None
         if type_ is None:
             return await _batch(ctx, body, header_key, received, peer)

@@ -14,8 +14,8 @@ from rich.console import Console
 from unicx.config import Settings, load_settings
 from unicx.errors import UnicxError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     Path,

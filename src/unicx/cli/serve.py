@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +12,16 @@ import typer
 import uvicorn
 
 from unicx.api.app import build_context, create_app
-from unicx.cli.common import WorkspaceOpt, console, reports_errors, settings_for, setup_logging
+from unicx.cli.common import (
+    WorkspaceOpt,
+    console,
+    err_console,
+    reports_errors,
+    settings_for,
+    setup_logging,
+)
 from unicx.config import Settings
-from unicx.errors import ConflictError
+from unicx.errors import ConflictError, UnicxError
 from unicx.workspace import InitResult, init_workspace
 
 HostOpt = Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")]
@@ -34,7 +42,17 @@ def run_server(settings: Settings) -> None:
         timeout_graceful_shutdown=15,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    # uvicorn re-raises SIGTERM after its graceful shutdown, so a clean stop would end as death by
+    # signal (exit -15) and look like a crash to supervisors. Our handler, which uvicorn restores
+    # before re-raising, asks for the same graceful stop instead: the process then exits 0. Before
+    # uvicorn installs its own handler, it also turns an early SIGTERM into a prompt clean stop.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: _request_exit(server))
+    server.run()
+
+
+def _request_exit(server: uvicorn.Server) -> None:
+    server.should_exit = True
 
 
 @reports_errors
@@ -88,4 +106,9 @@ def _print_credentials(settings: Settings, result: InitResult) -> None:
 def _stream_demo(settings: Settings, write_key: str, users: int, seed: int) -> None:
     from unicx.demo.stream import stream_demo_events
 
-    stream_demo_events(settings, write_key=write_key, users=users, seed=seed)
+    try:
+        stream_demo_events(settings, write_key=write_key, users=users, seed=seed, console=console)
+    except UnicxError as exc:
+        # This runs in a thread: without this a failure is a bare traceback, and the server
+        # keeps serving what did arrive, so say plainly why the stream stopped.
+        err_console.print(f"[bold red]demo stream failed:[/] {exc.message}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
+import msgspec
 from pydantic import BaseModel, Field
 
 from unicx.store import Store
@@ -80,7 +80,9 @@ def _to_public(row: dict[str, Any]) -> EventPublic:
     out: dict[str, Any] = {_RENAMES.get(k, k): v for k, v in row.items() if k not in _ENRICH}
     for col in _JSON_COLUMNS:
         if out.get(col) is not None:
-            out[col] = orjson.loads(out[col])
+            # msgspec wrote it, msgspec reads it: orjson turns integers over 64 bits into
+            # floats and fails on those beyond a double, which ingest accepts.
+            out[col] = msgspec.json.decode(out[col])
     out["enrichment"] = Enrichment(**{k: row[k] for k in _ENRICH})
     out.pop("user_agent", None)
     return EventPublic(**out)

@@ -65,6 +65,12 @@ def decode_batch(body: bytes, *, info: RequestInfo, limits: Limits) -> DecodedBa
         envelope = BATCH_DECODER.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError) as exc:
         raise _as_validation_error(exc, prefix="") from exc
+    for name in ("context", "integrations"):
+        # Merged into every event, so held to the same depth limit as the event's own fields.
+        value = getattr(envelope, name)
+        if value is not None and _depth(value, limits.max_depth + 1) > limits.max_depth - 1:
+            issue = FieldIssue(name, "max_depth", f"nested deeper than {limits.max_depth}")
+            raise ValidationError("batch-level field nested too deeply", issues=[issue])
     shared = _BatchDefaults(envelope.context, envelope.integrations, envelope.sentAt)
     rows: list[EventRow] = []
     issues: list[FieldIssue] = []
@@ -89,9 +95,9 @@ def decode_batch(body: bytes, *, info: RequestInfo, limits: Limits) -> DecodedBa
                 build_row(msg, raw_bytes, type_=None, info=info, limits=limits, prefix=prefix)
             )
         except ValidationError as exc:
-            issues.extend(
-                FieldIssue(i.field, i.rule, i.message, index=index) for i in exc.issues
-            )
+            if any(i.rule == "utf8" for i in exc.issues):
+                raise  # a body-level fault rejects the whole request (docs/decisions.md)
+            issues.extend(FieldIssue(i.field, i.rule, i.message, index=index) for i in exc.issues)
     return DecodedBatch(rows=rows, issues=issues, write_key=envelope.writeKey)
 
 
@@ -176,7 +182,12 @@ def build_row(
     if original is not None:
         # Segment's skew correction: the device clock may be off, but sentAt and timestamp
         # come from the same clock, so their difference is trustworthy.
-        ts = received - (sent_at - original) if sent_at is not None else original
+        try:
+            ts = received - (sent_at - original) if sent_at is not None else original
+        except OverflowError:
+            # Corrected time beyond year 1 or 9999: clamp so the bounds below reject it.
+            future = sent_at is not None and sent_at < original
+            ts = (datetime.max if future else datetime.min).replace(tzinfo=UTC)
     if ts > received + limits.max_future:
         issues.add(f"{p}timestamp", "not_future", "timestamp is too far in the future")
     elif ts < limits.min_timestamp:
@@ -255,7 +266,11 @@ def _parse_ts(value: str | None, field: str, issues: IssueList) -> datetime | No
     except ValueError:
         issues.add(field, "iso8601", f"not an ISO-8601 date-time: {value[:64]!r}")
         return None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    try:
+        return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 has no UTC datetime
+        issues.add(field, "range", f"outside years 1-9999 in UTC: {value[:64]!r}")
+        return None
 
 
 def _message_id(given: str | None, raw: bytes, original: datetime | None, source: str) -> str:
@@ -273,6 +288,15 @@ def _text(mapping: Any, key: str) -> str | None:
         if isinstance(value, str) and value:
             return value[:2048]
     return None
+
+
+def _traits(msg: Message, kind: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
+    # RudderStack SDKs send identify traits only in context.traits; take them from there so an
+    # identify means the same to profiles whichever SDK sent it.
+    if msg.traits is None and kind == "identify" and isinstance(ctx.get("traits"), dict):
+        traits: dict[str, Any] = ctx["traits"]
+        return traits
+    return msg.traits
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
@@ -312,7 +336,7 @@ def _row(
         original,
         sent_at,
         info.received_at,
-        _json(msg.traits),
+        _json(_traits(msg, kind, ctx)),
         _json(msg.properties),
         _json(msg.context),
         _json(msg.integrations),

@@ -14,10 +14,16 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
-from unicx.errors import ShuttingDownError, StoreError, UnicxError
-from unicx.ingest.schema import COLUMN_NAMES, MESSAGE_ID_INDEX, SOURCE_ID_INDEX, EventRow
-from unicx.ingest.schema import rows_to_arrow
+from unicx.errors import ConstraintViolationError, ShuttingDownError, StoreError, UnicxError
+from unicx.ingest.schema import (
+    COLUMN_NAMES,
+    MESSAGE_ID_INDEX,
+    SOURCE_ID_INDEX,
+    EventRow,
+    rows_to_arrow,
+)
 from unicx.store import Session, Store
 
 log = logging.getLogger(__name__)
@@ -26,6 +32,13 @@ INSERT_SQL = (
     f"INSERT OR IGNORE INTO events ({', '.join(COLUMN_NAMES)}) "
     f"SELECT {', '.join(COLUMN_NAMES)} FROM flush_batch"
 )
+# DuckDB's conflict handling (OR IGNORE) costs about as much CPU as the insert itself even when
+# nothing conflicts (bench/RESULTS.md). Duplicates are rare (client retries), so a flush first
+# tries a plain INSERT, which the primary key still guards, and falls back on a violation.
+INSERT_NEW_SQL = INSERT_SQL.replace("INSERT OR IGNORE INTO", "INSERT INTO", 1)
+# After a violation, this many flushes go straight to OR IGNORE: a client retrying a backlog
+# sends duplicates in every flush, and a failed plain INSERT would double their cost.
+IGNORE_AFTER_CONFLICT = 20
 
 
 class OverloadedError(UnicxError):
@@ -68,6 +81,7 @@ class EventWriter:
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="unicx-writer", daemon=True)
+        self._ignore_flushes = 0
         self.stats = WriterStats()
 
     def start(self) -> None:
@@ -152,7 +166,7 @@ class EventWriter:
         table = rows_to_arrow(rows)
         session.register("flush_batch", table)
         try:
-            result = session.fetchone(INSERT_SQL, step="ingest.flush")
+            result = self._insert(session)
         finally:
             session.unregister("flush_batch")
         inserted = int(result[0]) if result else 0
@@ -163,3 +177,15 @@ class EventWriter:
             # Some were stored by an earlier request: per-request counts are upper bounds.
             counts = [min(c, inserted) for c in counts]
         return counts
+
+    def _insert(self, session: Session) -> tuple[Any, ...] | None:
+        """INSERT the registered flush_batch, skipping keys already stored; returns the count."""
+        if self._ignore_flushes == 0:
+            try:
+                return session.fetchone(INSERT_NEW_SQL, step="ingest.flush")
+            except ConstraintViolationError:
+                # The failed statement rolled back as a whole; insert again, skipping duplicates.
+                self._ignore_flushes = IGNORE_AFTER_CONFLICT
+        else:
+            self._ignore_flushes -= 1
+        return session.fetchone(INSERT_SQL, step="ingest.flush_dedupe")

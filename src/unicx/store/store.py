@@ -17,7 +17,12 @@ from typing import Any
 
 import duckdb
 
-from unicx.errors import RetryableStoreError, StoreError, WorkspaceLockedError
+from unicx.errors import (
+    ConstraintViolationError,
+    RetryableStoreError,
+    StoreError,
+    WorkspaceLockedError,
+)
 
 log = logging.getLogger("unicx.sql")
 
@@ -27,7 +32,14 @@ Params = Sequence[Any] | dict[str, Any] | None
 class Store:
     """One workspace database file, opened once per process."""
 
-    def __init__(self, path: Path, *, log_params: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        log_params: bool = False,
+        read_only: bool = False,
+        checkpoint_wal_mb: int | None = None,
+    ) -> None:
         self.path = path
         self.log_params = log_params
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +54,14 @@ class Store:
             raise StoreError(f"cannot open {path}: {exc}") from exc
         self._closed = False
         self._close_lock = threading.Lock()
+        if checkpoint_wal_mb is not None and not read_only:
+            # A global DuckDB option; the automatic checkpoint runs inside the committing
+            # transaction, so its threshold decides how often ingest stalls (see Settings).
+            self.run(
+                self._con,
+                f"SET checkpoint_threshold = '{int(checkpoint_wal_mb)}MB'",
+                step="store.checkpoint_threshold",
+            )
 
     def session(self) -> Session:
         """A cursor for one thread; cheap, close it (or use ``with``) when done."""
@@ -137,4 +157,6 @@ def translate_error(exc: duckdb.Error, *, sql: str, step: str) -> StoreError:
     message = f"{step} failed: {type(exc).__name__}: {exc}"
     if isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower():
         return RetryableStoreError(message, sql=sql, step=step)
+    if isinstance(exc, duckdb.ConstraintException):
+        return ConstraintViolationError(message, sql=sql, step=step)
     return StoreError(message, sql=sql, step=step)
