@@ -100,8 +100,14 @@ def _context(rng: random.Random, path: str) -> dict[str, Any]:
 
 def _product(rng: random.Random) -> dict[str, Any]:
     sku, name, category, price = rng.choice(_PRODUCTS)
-    return {"product_id": sku, "name": name, "category": category, "price": price,
-            "quantity": rng.randint(1, 3), "currency": "VND"}
+    return {
+        "product_id": sku,
+        "name": name,
+        "category": category,
+        "price": price,
+        "quantity": rng.randint(1, 3),
+        "currency": "VND",
+    }
 
 
 def make_event(rng: random.Random, seq: int, now: datetime) -> dict[str, Any]:
@@ -122,19 +128,38 @@ def make_event(rng: random.Random, seq: int, now: datetime) -> dict[str, Any]:
         name = rng.choice(_TRACK)
         products = [_product(rng) for _ in range(rng.randint(1, 2))]
         revenue = sum(p["price"] * p["quantity"] for p in products)
-        event.update(type="track", event=name, properties={
-            "order_id": f"DH{seq:08d}" if name == "Order Completed" else None,
-            "products": products, "revenue": revenue, "currency": "VND",
-        })
+        event.update(
+            type="track",
+            event=name,
+            properties={
+                "order_id": f"DH{seq:08d}" if name == "Order Completed" else None,
+                "products": products,
+                "revenue": revenue,
+                "currency": "VND",
+            },
+        )
     elif roll < 0.75:
-        event.update(type="identify", userId=f"u{user}", traits={
-            "name": rng.choice(_NAMES), "email": f"khach{user}@example.vn",
-            "phone": f"+849{user:08d}", "city": rng.choice(_CITIES), "plan": "member",
-        })
+        event.update(
+            type="identify",
+            userId=f"u{user}",
+            traits={
+                "name": rng.choice(_NAMES),
+                "email": f"khach{user}@example.vn",
+                "phone": f"+849{user:08d}",
+                "city": rng.choice(_CITIES),
+                "plan": "member",
+            },
+        )
     else:
-        event.update(type="page", name=path.strip("/") or "home", properties={
-            "path": path, "title": "Cửa hàng", "url": f"https://shop.example.vn{path}",
-        })
+        event.update(
+            type="page",
+            name=path.strip("/") or "home",
+            properties={
+                "path": path,
+                "title": "Cửa hàng",
+                "url": f"https://shop.example.vn{path}",
+            },
+        )
     return event
 
 

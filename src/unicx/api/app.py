@@ -14,6 +14,7 @@ from unicx.api import docs, errors, events, ingest, keys, sources
 from unicx.api.context import AppContext
 from unicx.auth.service import AccessService
 from unicx.config import Settings
+from unicx.ingest import enrich
 from unicx.ingest.models import Limits
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
@@ -46,6 +47,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = context or build_context(settings)
         app.state.ctx = ctx
+        enrich.warm_up()
         ctx.writer.start()
         pid = os.getpid()
         url = f"http://{connect_host(settings.host)}:{settings.port}"
