@@ -88,6 +88,12 @@ class Settings(BaseSettings):
             "longer replay after a crash (about 1 s per 100 MB, bench/RESULTS.md)."
         ),
     )
+    writer_threads: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Threads appending events; two overlap one flush's commit with the next.",
+    )
     writer_queue_max: int = Field(
         default=200_000,
         ge=1000,

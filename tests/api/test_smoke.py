@@ -15,3 +15,24 @@ def test_track_is_stored_and_listed(client: TestClient, workspace: Workspace) ->
     assert res.status_code == 200, res.text
     events = client.get("/v1/events", headers=bearer(workspace.secret_key)).json()
     assert [(e["messageId"], e["event"]) for e in events] == [("m-1", "Order Completed")]
+
+
+def test_page_category_and_channel_are_kept(client: TestClient, workspace: Workspace) -> None:
+    body = {
+        "anonymousId": "a1",
+        "name": "Áo thun",
+        "category": "Thời trang",
+        "channel": "browser",
+        "messageId": "p-1",
+    }
+    assert client.post("/v1/page", json=body, headers=basic(workspace.write_key)).status_code == 200
+    (event,) = client.get("/v1/events", headers=bearer(workspace.secret_key)).json()
+    assert (event["name"], event["category"], event["channel"]) == (
+        "Áo thun",
+        "Thời trang",
+        "browser",
+    )
+    too_long = {**body, "messageId": "p-2", "category": "x" * 513}
+    res = client.post("/v1/page", json=too_long, headers=basic(workspace.write_key))
+    assert res.status_code == 400
+    assert res.json()["issues"][0]["field"] == "category"

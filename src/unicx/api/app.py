@@ -31,6 +31,7 @@ def build_context(settings: Settings) -> AppContext:
         flush_interval_s=settings.flush_interval_ms / 1000,
         flush_max_events=settings.flush_max_events,
         queue_max=settings.writer_queue_max,
+        threads=settings.writer_threads,
     )
     return AppContext(
         settings=settings,

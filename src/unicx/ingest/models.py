@@ -28,6 +28,7 @@ class Message(msgspec.Struct):
     event: str | None = None
     name: str | None = None
     category: str | None = None
+    channel: str | None = None
     groupId: Id = None
     previousId: Id = None
     timestamp: str | None = None

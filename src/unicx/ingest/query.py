@@ -46,6 +46,8 @@ class EventPublic(BaseModel):
     type: str
     event: str | None = None
     name: str | None = None
+    category: str | None = Field(None, description="page category")
+    channel: str | None = Field(None, description="server, browser or mobile")
     userId: str | None = None
     anonymousId: str | None = None
     groupId: str | None = None

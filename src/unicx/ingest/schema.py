@@ -16,6 +16,8 @@ EVENT_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("type", pa.string()),
     ("event", pa.string()),
     ("name", pa.string()),
+    ("category", pa.string()),
+    ("channel", pa.string()),
     ("user_id", pa.string()),
     ("anonymous_id", pa.string()),
     ("group_id", pa.string()),

@@ -168,8 +168,14 @@ def build_row(
     elif kind not in EVENT_TYPES:
         issues.add(f"{p}type", "enum", f"type must be one of {sorted(EVENT_TYPES)}")
     ids = {
-        name: _clean_id(getattr(msg, name), f"{p}{name}", limits, issues)
-        for name in ("messageId", "userId", "anonymousId", "groupId", "previousId")
+        name: None if value is None else _clean_id(value, f"{p}{name}", limits, issues)
+        for name, value in (
+            ("messageId", msg.messageId),
+            ("userId", msg.userId),
+            ("anonymousId", msg.anonymousId),
+            ("groupId", msg.groupId),
+            ("previousId", msg.previousId),
+        )
     }
     _check_type_rules(kind, msg, ids, p, issues)
     _check_depth(raw, msg, limits, p, issues)
@@ -215,8 +221,9 @@ def _check_type_rules(
             issues.add(f"{p}event", "max_length", f"event name over {MAX_EVENT_NAME} characters")
     if kind == "group" and ids["groupId"] is None:
         issues.add(f"{p}groupId", "required", "group requires groupId")
-    if msg.name is not None and len(msg.name) > MAX_EVENT_NAME:
-        issues.add(f"{p}name", "max_length", f"name over {MAX_EVENT_NAME} characters")
+    for field, value in (("name", msg.name), ("category", msg.category), ("channel", msg.channel)):
+        if value is not None and len(value) > MAX_EVENT_NAME:
+            issues.add(f"{p}{field}", "max_length", f"{field} over {MAX_EVENT_NAME} characters")
 
 
 def _clean_id(value: Id, field: str, limits: Limits, issues: IssueList) -> str | None:
@@ -290,6 +297,20 @@ def _text(mapping: Any, key: str) -> str | None:
     return None
 
 
+_NONE2: tuple[None, ...] = (None, None)
+_NONE3: tuple[None, ...] = (None, None, None)
+_NONE5: tuple[None, ...] = (None,) * 5
+_CAMPAIGN_KEYS = ("source", "medium", "name", "term", "content")
+_PAGE_KEYS = ("url", "path", "referrer")
+
+
+def _texts(mapping: Any, keys: tuple[str, ...], missing: tuple[None, ...]) -> tuple[Any, ...]:
+    """Several short strings of one context object at once: one call instead of one per key."""
+    if type(mapping) is not dict:
+        return missing
+    return tuple([v[:2048] if type(v) is str and v else None for v in map(mapping.get, keys)])
+
+
 def _traits(msg: Message, kind: str, ctx: dict[str, Any]) -> dict[str, Any] | None:
     # RudderStack SDKs send identify traits only in context.traits; take them from there so an
     # identify means the same to profiles whichever SDK sent it.
@@ -317,17 +338,19 @@ def _row(
     ua = _text(ctx, "userAgent")
     device = parse_user_agent(ua) if ua else parse_user_agent("")
     tz, hour, weekday = local_time(ts, ctx.get("timezone"))
-    campaign = ctx.get("campaign")
-    location = ctx.get("location")
-    library = ctx.get("library")
-    page = ctx.get("page")
-    props = msg.properties or {}
+    page = _texts(ctx.get("page"), _PAGE_KEYS, _NONE3)
+    if None in page:
+        # Page calls carry url/path/referrer in their properties when the context lacks them.
+        props = _texts(msg.properties, _PAGE_KEYS, _NONE3)
+        page = tuple([c or p for c, p in zip(page, props, strict=True)])
     return (
         info.source_id,
         _message_id(ids["messageId"], raw, original, info.source_id),
         kind,
         msg.event,
         msg.name,
+        msg.category or None,
+        msg.channel or None,
         ids["userId"],
         ids["anonymousId"],
         ids["groupId"],
@@ -347,16 +370,8 @@ def _row(
         weekday,
         ua,
         *device,
-        _text(page, "url") or _text(props, "url"),
-        _text(page, "path") or _text(props, "path"),
-        _text(page, "referrer") or _text(props, "referrer"),
-        _text(campaign, "source"),
-        _text(campaign, "medium"),
-        _text(campaign, "name"),
-        _text(campaign, "term"),
-        _text(campaign, "content"),
-        _text(location, "country"),
-        _text(location, "city"),
-        _text(library, "name"),
-        _text(library, "version"),
+        *page,
+        *_texts(ctx.get("campaign"), _CAMPAIGN_KEYS, _NONE5),
+        *_texts(ctx.get("location"), ("country", "city"), _NONE2),
+        *_texts(ctx.get("library"), ("name", "version"), _NONE2),
     )

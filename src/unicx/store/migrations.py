@@ -57,6 +57,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             type VARCHAR NOT NULL,
             event VARCHAR,
             name VARCHAR,
+            category VARCHAR,
+            channel VARCHAR,
             user_id VARCHAR,
             anonymous_id VARCHAR,
             group_id VARCHAR,

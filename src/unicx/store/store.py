@@ -155,7 +155,12 @@ class Session:
 def translate_error(exc: duckdb.Error, *, sql: str, step: str) -> StoreError:
     """Map driver errors to the small tree domain code understands: retryable or terminal."""
     message = f"{step} failed: {type(exc).__name__}: {exc}"
-    if isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower():
+    text = str(exc).lower()
+    if isinstance(exc, duckdb.TransactionException) and "constraint" in text:
+        # Two transactions added the same key; the later commit loses. Not retryable as is,
+        # but the caller can retry skipping what the other one stored.
+        return ConstraintViolationError(message, sql=sql, step=step)
+    if isinstance(exc, duckdb.TransactionException) and "conflict" in text:
         return RetryableStoreError(message, sql=sql, step=step)
     if isinstance(exc, duckdb.ConstraintException):
         return ConstraintViolationError(message, sql=sql, step=step)
