@@ -89,10 +89,14 @@ class Settings(BaseSettings):
         ),
     )
     writer_threads: int = Field(
-        default=2,
+        default=1,
         ge=1,
         le=16,
-        description="Threads appending events; two overlap one flush's commit with the next.",
+        description=(
+            "Threads appending events. Two overlap one flush's commit with the next (1.6x the "
+            "in-process insert rate) but over HTTP the GIL bounds ingest and p99 got worse "
+            "(bench/RESULTS.md), so one is the default."
+        ),
     )
     writer_queue_max: int = Field(
         default=200_000,

@@ -68,9 +68,10 @@ class EventWriter:
 
     ``threads`` writer threads take flushes from one queue. DuckDB releases the GIL while it
     inserts and commits, and appends from separate connections run concurrently, so while one
-    thread commits the next flush is already being inserted (bench/RESULTS.md: about 1.6x the
-    rate of one thread on 2 cores). The primary key still decides duplicates across threads:
-    the commit that loses a race on a key fails and is retried skipping stored keys.
+    thread commits the next flush is already being inserted (in-process about 1.6x the rate of
+    one thread; over HTTP the GIL bounds the server and one thread is the default). The primary
+    key still decides duplicates across threads: the commit that loses a race on a key fails
+    and is retried skipping stored keys.
     """
 
     def __init__(
@@ -80,7 +81,7 @@ class EventWriter:
         flush_interval_s: float = 0.002,
         flush_max_events: int = 10_000,
         queue_max: int = 200_000,
-        threads: int = 2,
+        threads: int = 1,
     ) -> None:
         self._store = store
         self._interval = flush_interval_s
