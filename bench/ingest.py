@@ -114,15 +114,34 @@ def _free_port() -> int:
 
 
 def _thread_cpu(pid: int) -> dict[int, float]:
-    """CPU seconds per thread id: the main thread runs the event loop, the rest write."""
+    """CPU seconds per thread id of the server and its validation worker processes: the main
+    thread runs the event loop, the rest write or validate."""
     out: dict[int, float] = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue  # a DuckDB worker thread ended between listing and reading
-        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / _CLK
+    for proc in [pid, *_children(pid)]:
+        for task in Path(f"/proc/{proc}/task").iterdir():
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a DuckDB worker thread ended between listing and reading
+            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / _CLK
     return out
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes (the spawned validation workers and their helpers), recursively."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            kids = [int(k) for k in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for kid in kids:
+            found += [kid, *_children(kid)]
+    return found
 
 
 def _machine_busy() -> float:

@@ -98,6 +98,15 @@ class Settings(BaseSettings):
             "(bench/RESULTS.md), so one is the default."
         ),
     )
+    ingest_processes: int = Field(
+        default=1,
+        ge=0,
+        le=32,
+        description=(
+            "Worker processes that validate batch bodies off the server's GIL (0: validate "
+            "in the server process)."
+        ),
+    )
     writer_queue_max: int = Field(
         default=200_000,
         ge=1000,

@@ -16,6 +16,7 @@ from unicx.auth.service import AccessService
 from unicx.config import Settings
 from unicx.ingest import enrich
 from unicx.ingest.models import Limits
+from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
@@ -49,6 +50,9 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         ctx = context or build_context(settings)
         app.state.ctx = ctx
         enrich.warm_up()
+        if ctx.pool is None and settings.ingest_processes > 0:
+            ctx.pool = ValidatorPool(settings.ingest_processes, ctx.limits)
+            ctx.pool.warm_up()
         ctx.writer.start()
         pid = os.getpid()
         url = f"http://{connect_host(settings.host)}:{settings.port}"
@@ -61,6 +65,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         finally:
             remove_run_info(settings.run_dir, pid=pid)
             # Graceful stop: everything already acknowledged-to-be is flushed before exit.
+            if ctx.pool is not None:
+                ctx.pool.close()
             ctx.writer.stop()
             ctx.store.close()
             log.info("unicx stopped; %d events written", ctx.writer.stats.events_written)

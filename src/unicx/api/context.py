@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from unicx.auth.service import AccessService
 from unicx.config import Settings
 from unicx.ingest.models import Limits
+from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
 from unicx.store import Store
@@ -20,3 +21,4 @@ class AppContext:
     writer: EventWriter
     events: EventQuery
     limits: Limits
+    pool: ValidatorPool | None = None

@@ -18,8 +18,9 @@ from unicx.api.body import read_limited
 from unicx.api.context import AppContext
 from unicx.api.deps import basic_credentials
 from unicx.api.errors import json_response, unicx_error_response
-from unicx.errors import AuthError, UnicxError, ValidationError
+from unicx.errors import AuthError, FieldIssue, UnicxError, ValidationError
 from unicx.ingest.models import RequestInfo
+from unicx.ingest.pool import MIN_POOLED_BYTES
 from unicx.ingest.validate import decode_batch, decode_single
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -100,20 +101,32 @@ async def _batch(
         source_id = _source_for(ctx, None, probe.write_key)
     else:
         source_id = _source_for(ctx, header_key, None)
-    decoded = decode_batch(body, info=RequestInfo(source_id, received, peer), limits=ctx.limits)
-    if decoded.rows:
-        await asyncio.wrap_future(ctx.writer.submit(decoded.rows))
-    if not decoded.issues:
+    info = RequestInfo(source_id, received, peer)
+    if ctx.pool is not None and len(body) >= MIN_POOLED_BYTES:
+        pooled = await ctx.pool.decode_batch(body, info)
+        accepted, issues = len(pooled.batch.keys), pooled.issues
+        if accepted:
+            await asyncio.wrap_future(ctx.writer.submit_batch(pooled.batch))
+    else:
+        decoded = decode_batch(body, info=info, limits=ctx.limits)
+        accepted, issues = len(decoded.rows), decoded.issues
+        if accepted:
+            await asyncio.wrap_future(ctx.writer.submit(decoded.rows))
+    if not issues:
         return Response(_OK, media_type="application/json")
-    rejected = sorted({i.index for i in decoded.issues if i.index is not None})
-    body_out = {
-        "success": bool(decoded.rows),
-        "accepted": len(decoded.rows),
-        "rejected": rejected,
-        "issues": [i.as_dict() for i in decoded.issues],
+    return _partial(accepted, issues)
+
+
+def _partial(accepted: int, issues: list[FieldIssue]) -> Response:
+    """200 naming the rejected calls by index, or 400 when none was valid."""
+    body_out: dict[str, Any] = {
+        "success": bool(accepted),
+        "accepted": accepted,
+        "rejected": sorted({i.index for i in issues if i.index is not None}),
+        "issues": [i.as_dict() for i in issues],
     }
-    if not decoded.rows:
-        exc = ValidationError("no valid event in the batch", issues=decoded.issues)
+    if not accepted:
+        exc = ValidationError("no valid event in the batch", issues=issues)
         body_out.update(error=exc.code, message=exc.message)
         return json_response(400, body_out)
     return json_response(200, body_out)

@@ -16,6 +16,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from unicx.errors import ConstraintViolationError, ShuttingDownError, StoreError, UnicxError
 from unicx.ingest.schema import (
     COLUMN_NAMES,
@@ -51,9 +53,23 @@ class OverloadedError(UnicxError):
 
 
 @dataclass(slots=True)
+class ArrowBatch:
+    """Events already in Arrow form (built off the writer's thread, e.g. in a worker process),
+    with their (source_id, message_id) keys for deduplication inside a flush."""
+
+    table: pa.Table
+    keys: list[tuple[str, str]]
+
+
+@dataclass(slots=True)
 class _Pending:
     rows: list[EventRow]
     future: Future[int]
+    batch: ArrowBatch | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.batch.keys) if self.batch is not None else len(self.rows)
 
 
 @dataclass(slots=True)
@@ -105,19 +121,25 @@ class EventWriter:
 
     def submit(self, rows: list[EventRow]) -> Future[int]:
         """Queue rows; the future resolves to the number newly stored once committed."""
-        future: Future[int] = Future()
-        if not rows:
-            future.set_result(0)
-            return future
+        return self._enqueue(_Pending(rows, Future()))
+
+    def submit_batch(self, batch: ArrowBatch) -> Future[int]:
+        """Queue events already converted to Arrow; resolves like :meth:`submit`."""
+        return self._enqueue(_Pending([], Future(), batch))
+
+    def _enqueue(self, item: _Pending) -> Future[int]:
+        if item.size == 0:
+            item.future.set_result(0)
+            return item.future
         with self._cond:
             if self._stopping:
                 raise ShuttingDownError("server is shutting down")
-            if self._pending_events + len(rows) > self._queue_max:
+            if self._pending_events + item.size > self._queue_max:
                 raise OverloadedError(f"{self._pending_events} events already wait for the writer")
-            self._pending.append(_Pending(rows, future))
-            self._pending_events += len(rows)
+            self._pending.append(item)
+            self._pending_events += item.size
             self._cond.notify()
-        return future
+        return item.future
 
     def stop(self, timeout: float = 30.0) -> None:
         """Refuse new work, flush everything already accepted, then end the thread."""
@@ -172,8 +194,14 @@ class EventWriter:
     def _write(self, session: Session, taken: list[_Pending]) -> list[int]:
         seen: set[tuple[object, object]] = set()
         rows: list[EventRow] = []
+        tables: list[pa.Table] = []
         counts: list[int] = []
         for item in taken:
+            if item.batch is not None:
+                table = _unseen(item.batch, seen)
+                tables.append(table)
+                counts.append(table.num_rows)
+                continue
             before = len(rows)
             for row in item.rows:
                 key = (row[SOURCE_ID_INDEX], row[MESSAGE_ID_INDEX])
@@ -181,7 +209,10 @@ class EventWriter:
                     seen.add(key)
                     rows.append(row)
             counts.append(len(rows) - before)
-        table = rows_to_arrow(rows)
+        if rows or not tables:
+            tables.append(rows_to_arrow(rows))
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        total = table.num_rows
         session.register("flush_batch", table)
         try:
             result = self._insert(session)
@@ -191,8 +222,8 @@ class EventWriter:
         with self._stats_lock:
             self.stats.flushes += 1
             self.stats.events_written += inserted
-            self.stats.duplicates += sum(len(i.rows) for i in taken) - inserted
-        if inserted != len(rows):
+            self.stats.duplicates += sum(i.size for i in taken) - inserted
+        if inserted != total:
             # Some were stored by an earlier request: per-request counts are upper bounds.
             counts = [min(c, inserted) for c in counts]
         return counts
@@ -218,3 +249,13 @@ class EventWriter:
                 if attempt == RACE_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
+
+
+def _unseen(batch: ArrowBatch, seen: set[tuple[object, object]]) -> pa.Table:
+    """The batch's rows whose key no earlier request of this flush carried (usually all)."""
+    keep = []
+    for key in batch.keys:
+        fresh = key not in seen
+        seen.add(key)
+        keep.append(fresh)
+    return batch.table if all(keep) else batch.table.filter(pa.array(keep))
