@@ -28,7 +28,7 @@ INSERT_SQL = writer.INSERT_SQL
 # The writer's fast path; an older checkout run through PYTHONPATH (for a before/after
 # comparison) has only INSERT OR IGNORE.
 INSERT_NEW_SQL: str = getattr(writer, "INSERT_NEW_SQL", INSERT_SQL)
-_PK = ",\n            PRIMARY KEY (source_id, message_id)"
+_PK = " NOT NULL PRIMARY KEY"
 
 
 @dataclass

@@ -25,6 +25,7 @@ from unicx.ingest.models import EVENT_TYPES, Limits, RequestInfo
 from unicx.ingest.query import EventQuery
 from unicx.ingest.schema import COLUMN_NAMES, EventRow, rows_to_arrow
 from unicx.ingest.validate import decode_batch, decode_single
+from unicx.ingest.writer import INSERT_SQL
 from unicx.store import Store
 from unicx.store.migrations import migrate
 
@@ -550,16 +551,12 @@ class Sink:
                     assert _depth_of(value) <= self.limits.max_depth - 1, col
         if not rows:
             return []
-        cols = ", ".join(COLUMN_NAMES)
         with self.store.session() as s:
-            s.register("incoming", rows_to_arrow(rows))
+            s.register("flush_batch", rows_to_arrow(rows))
             try:
-                s.execute(
-                    f"INSERT OR IGNORE INTO events ({cols}) SELECT {cols} FROM incoming",
-                    step="test.insert",
-                )
+                s.execute(INSERT_SQL, step="test.insert")  # the writer's own statement
             finally:
-                s.unregister("incoming")
+                s.unregister("flush_batch")
         read = EventQuery(self.store).list_events(source_id=source, limit=1000)
         assert {e.messageId for e in read} == {as_dict(r)["message_id"] for r in rows}
         return read

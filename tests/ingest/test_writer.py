@@ -85,3 +85,28 @@ def test_full_queue_answers_overloaded(store: Store, tmp_path: Path) -> None:
     writer.submit([_row(f"q{i}", limits) for i in range(1000)])
     with pytest.raises(OverloadedError):
         writer.submit([_row("one-more", limits)])
+
+
+def test_an_unexpected_flush_error_fails_its_requests_not_the_writer(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unicx.ingest.writer as writer_module
+
+    limits = Limits.from_settings(load_settings(workspace=tmp_path))
+    real = writer_module.rows_to_arrow
+    calls = {"n": 0}
+
+    def flaky(rows: list[EventRow]) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("bug in the flush")
+        return real(rows)
+
+    monkeypatch.setattr(writer_module, "rows_to_arrow", flaky)
+    writer = EventWriter(store)
+    writer.start()
+    with pytest.raises(RuntimeError, match="bug in the flush"):
+        writer.submit([_row("b1", limits)]).result(timeout=5)
+    assert writer.submit([_row("b2", limits)]).result(timeout=5) == 1
+    writer.stop()
+    assert _count(store) == (1, 1)

@@ -116,7 +116,7 @@ class EventQuery:
             params.append(type_)
         params.append(max(1, min(limit, MAX_LIST_LIMIT)))
         sql = (
-            "SELECT * EXCLUDE (user_agent) FROM events WHERE "
+            "SELECT * EXCLUDE (user_agent, event_key) FROM events WHERE "
             + " AND ".join(where)
             + " ORDER BY received_at DESC, timestamp DESC, message_id LIMIT ?"
         )

@@ -6,6 +6,8 @@ tuples into Arrow columns in one step, so no per-event work happens on the way t
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -56,15 +58,33 @@ EVENT_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in EVENT_COLUMNS)
-ARROW_SCHEMA = pa.schema([pa.field(name, typ) for name, typ in EVENT_COLUMNS])
+# The primary key is a 128-bit hash of (source_id, message_id): DuckDB's index on one fixed-size
+# integer costs a fraction of one on two strings (bench/RESULTS.md), and at 2^-128 per pair a
+# collision is not a practical concern. Arrow has no 128-bit integer, so it travels as two
+# halves that the INSERT joins.
+KEY_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("key_hi", pa.uint64()),
+    ("key_lo", pa.uint64()),
+)
+ARROW_SCHEMA = pa.schema([pa.field(name, typ) for name, typ in EVENT_COLUMNS + KEY_COLUMNS])
+EVENT_KEY_SQL = "(key_hi::UHUGEINT << 64) | key_lo::UHUGEINT"
 SOURCE_ID_INDEX = 0
 MESSAGE_ID_INDEX = 1
 
 EventRow = tuple[object, ...]
 
 
+def event_key(source_id: str, message_id: str) -> tuple[int, int]:
+    """The two 64-bit halves of the 128-bit key of (source_id, message_id)."""
+    digest = hashlib.blake2b(f"{source_id}\0{message_id}".encode(), digest_size=16).digest()
+    return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little")
+
+
 def rows_to_arrow(rows: list[EventRow]) -> pa.Table:
-    """Transpose row tuples into one Arrow table (zip(*rows) runs in C)."""
+    """Transpose row tuples into one Arrow table (zip(*rows) runs in C), keys appended."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in EVENT_COLUMNS]
     arrays = [pa.array(col, type=typ) for col, (_, typ) in zip(columns, EVENT_COLUMNS, strict=True)]
+    keys = [event_key(str(r[SOURCE_ID_INDEX]), str(r[MESSAGE_ID_INDEX])) for r in rows]
+    halves = list(zip(*keys, strict=True)) if keys else [(), ()]
+    arrays += [pa.array(h, type=pa.uint64()) for h in halves]
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)

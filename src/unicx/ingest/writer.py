@@ -21,6 +21,7 @@ import pyarrow as pa
 from unicx.errors import ConstraintViolationError, ShuttingDownError, StoreError, UnicxError
 from unicx.ingest.schema import (
     COLUMN_NAMES,
+    EVENT_KEY_SQL,
     MESSAGE_ID_INDEX,
     SOURCE_ID_INDEX,
     EventRow,
@@ -31,8 +32,8 @@ from unicx.store import Session, Store
 log = logging.getLogger(__name__)
 
 INSERT_SQL = (
-    f"INSERT OR IGNORE INTO events ({', '.join(COLUMN_NAMES)}) "
-    f"SELECT {', '.join(COLUMN_NAMES)} FROM flush_batch"
+    f"INSERT OR IGNORE INTO events (event_key, {', '.join(COLUMN_NAMES)}) "
+    f"SELECT {EVENT_KEY_SQL}, {', '.join(COLUMN_NAMES)} FROM flush_batch"
 )
 # DuckDB's conflict handling (OR IGNORE) costs about as much CPU as the insert itself even when
 # nothing conflicts (bench/RESULTS.md). Duplicates are rare (client retries), so a flush first
@@ -170,7 +171,15 @@ class EventWriter:
     def _run(self) -> None:
         with self._store.session() as session:
             while (taken := self._take()) is not None:
-                self._flush(session, taken)
+                try:
+                    self._flush(session, taken)
+                except Exception as exc:
+                    # A bug here must fail these requests loudly, not kill the thread and leave
+                    # every later request waiting for a writer that is gone.
+                    log.exception("flush failed unexpectedly")
+                    for item in taken:
+                        if not item.future.done():
+                            item.future.set_exception(exc)
 
     def _flush(self, session: Session, taken: list[_Pending]) -> None:
         try:

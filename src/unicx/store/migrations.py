@@ -52,6 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             revoked_at TIMESTAMPTZ
         );
         CREATE TABLE events (
+            event_key UHUGEINT NOT NULL PRIMARY KEY,
             source_id VARCHAR NOT NULL,
             message_id VARCHAR NOT NULL,
             type VARCHAR NOT NULL,
@@ -93,8 +94,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             country VARCHAR,
             city VARCHAR,
             library_name VARCHAR,
-            library_version VARCHAR,
-            PRIMARY KEY (source_id, message_id)
+            library_version VARCHAR
         );
         """,
     ),
