@@ -158,7 +158,9 @@ def _email(
             )
         )
         domain = _pick(rng, c.FREE_MAIL)
-    return f"{local}@{domain}"
+    # The reserved .example TLD (RFC 2606) keeps a demo workspace from ever mailing a real
+    # inbox once a mail channel is configured, while the provider part stays recognizable.
+    return f"{local}@{domain}.example"
 
 
 def _phone(rng: random.Random, abroad: c.Abroad | None) -> str:
