@@ -107,6 +107,14 @@ class Settings(BaseSettings):
             "in the server process)."
         ),
     )
+    events_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Delete events whose timestamp is older than this many days, at server start and "
+            "daily after. None keeps events forever."
+        ),
+    )
     writer_queue_max: int = Field(
         default=200_000,
         ge=1000,

@@ -18,6 +18,7 @@ from unicx.ingest import enrich
 from unicx.ingest.models import Limits
 from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
+from unicx.ingest.retention import RetentionScheduler
 from unicx.ingest.writer import EventWriter
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
 from unicx.workspace import open_store
@@ -54,6 +55,10 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
             ctx.pool = ValidatorPool(settings.ingest_processes, ctx.limits)
             ctx.pool.warm_up()
         ctx.writer.start()
+        retention = None
+        if settings.events_retention_days is not None:
+            retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
+            retention.start()
         pid = os.getpid()
         url = f"http://{connect_host(settings.host)}:{settings.port}"
         write_run_info(
@@ -65,6 +70,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         finally:
             remove_run_info(settings.run_dir, pid=pid)
             # Graceful stop: everything already acknowledged-to-be is flushed before exit.
+            if retention is not None:
+                retention.stop()
             if ctx.pool is not None:
                 ctx.pool.close()
             ctx.writer.stop()

@@ -66,6 +66,7 @@ def require(permission: Permission) -> Callable[[Principal], Principal]:
 
 
 EventsReader = Annotated[Principal, Depends(require(Permission.events_read))]
+EventsDeleter = Annotated[Principal, Depends(require(Permission.events_delete))]
 SourcesReader = Annotated[Principal, Depends(require(Permission.sources_read))]
 SourcesWriter = Annotated[Principal, Depends(require(Permission.sources_write))]
 KeyManager = Annotated[Principal, Depends(require(Permission.keys_manage))]

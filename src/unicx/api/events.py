@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.deps import Ctx, EventsReader
+from unicx.api.deps import Ctx, EventsDeleter, EventsReader
 from unicx.ingest.models import EVENT_TYPES
 from unicx.ingest.query import MAX_LIST_LIMIT, EventPublic
+from unicx.ingest.retention import prune_events
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -28,3 +30,18 @@ async def list_events(
     return await run_in_threadpool(
         ctx.events.list_events, limit=limit, since=since, source_id=source_id, type_=type
     )
+
+
+class PruneRequest(BaseModel):
+    older_than_days: int = Field(ge=1, le=36_500, description="Delete events older than this.")
+
+
+class PruneResult(BaseModel):
+    deleted: int
+
+
+@router.post("/events/prune", response_model=PruneResult)
+async def prune(ctx: Ctx, _: EventsDeleter, body: PruneRequest) -> PruneResult:
+    """Delete events timestamped before now minus ``older_than_days`` (admin)."""
+    deleted = await run_in_threadpool(prune_events, ctx.store, older_than_days=body.older_than_days)
+    return PruneResult(deleted=deleted)

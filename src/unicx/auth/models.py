@@ -17,6 +17,7 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     events_read = "events:read"
+    events_delete = "events:delete"
     sources_read = "sources:read"
     sources_write = "sources:write"
     keys_manage = "keys:manage"

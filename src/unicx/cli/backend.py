@@ -23,7 +23,9 @@ from unicx.errors import (
     WorkspaceLockedError,
 )
 from unicx.ingest.query import EventPublic, EventQuery
+from unicx.ingest.retention import prune_events
 from unicx.runfile import read_run_info
+from unicx.store import Store
 from unicx.workspace import open_store
 
 
@@ -37,10 +39,12 @@ class Backend(Protocol):
     def create_key(self, name: str, role: Role) -> ApiKeyCreated: ...
     def revoke_key(self, key_id: str) -> ApiKeyPublic: ...
     def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]: ...
+    def prune_events(self, *, older_than_days: int) -> int: ...
 
 
 class LocalBackend:
-    def __init__(self, access: AccessService, events: EventQuery) -> None:
+    def __init__(self, store: Store, access: AccessService, events: EventQuery) -> None:
+        self.store = store
         self.access = access
         self.events = events
 
@@ -73,6 +77,9 @@ class LocalBackend:
 
     def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]:
         return self.events.list_events(limit=limit, since=since)
+
+    def prune_events(self, *, older_than_days: int) -> int:
+        return prune_events(self.store, older_than_days=older_than_days)
 
 
 _STATUS_ERRORS: dict[int, type[UnicxError]] = {
@@ -135,6 +142,10 @@ class RemoteBackend:
         data = self._call("GET", "/v1/events", params=params)
         return TypeAdapter(list[EventPublic]).validate_python(data)
 
+    def prune_events(self, *, older_than_days: int) -> int:
+        body = {"older_than_days": older_than_days}
+        return int(self._call("POST", "/v1/events/prune", json=body)["deleted"])
+
 
 @contextmanager
 def open_backend(settings: Settings) -> Iterator[Backend]:
@@ -152,6 +163,6 @@ def open_backend(settings: Settings) -> Iterator[Backend]:
             remote.client.close()
         return
     try:
-        yield LocalBackend(AccessService(store), EventQuery(store))
+        yield LocalBackend(store, AccessService(store), EventQuery(store))
     finally:
         store.close()

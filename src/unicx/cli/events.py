@@ -11,6 +11,7 @@ import typer
 
 from unicx.cli.backend import open_backend
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.errors import ConfigError
 from unicx.ingest.query import EventPublic
 
 app = typer.Typer(help="Look at stored events.", no_args_is_help=True)
@@ -65,3 +66,25 @@ def tail(
                 last = max(e.receivedAt for e in fresh)
             if len(seen) > 100_000:
                 seen = {(e.sourceId, e.messageId) for e in fresh}
+
+
+@app.command("prune")
+@reports_errors
+def prune(
+    workspace: WorkspaceOpt,
+    older_than_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Delete events older than this (default: the workspace's events_retention_days).",
+        ),
+    ] = None,
+) -> None:
+    """Delete old events now (the server also does it daily when a retention is set)."""
+    settings = settings_for(workspace)
+    days = older_than_days or settings.events_retention_days
+    if days is None:
+        raise ConfigError("give --older-than-days or set events_retention_days")
+    with open_backend(settings) as backend:
+        deleted = backend.prune_events(older_than_days=days)
+    console.print(f"deleted {deleted} events older than {days} days")
