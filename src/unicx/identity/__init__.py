@@ -1,0 +1,1 @@
+"""Identity resolution: identifiers, their normalization, the identity graph (issue 3)."""
