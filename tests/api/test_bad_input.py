@@ -959,7 +959,8 @@ def test_revoked_write_key_is_401_at_once(fresh: Api) -> None:
 
 def test_write_key_revoked_through_the_service_is_401(fresh: Api) -> None:
     assert fresh.post("batch", {"batch": [item("track")]}).status_code == 200
-    fresh.client.app.state.ctx.access.revoke_write_key(fresh.ws.write_key)  # type: ignore[attr-defined]
+    access = fresh.client.app.state.ctx.access  # type: ignore[attr-defined]
+    access.revoke_write_key(fresh.ws.keys.source_id, fresh.ws.write_key)
     _assert_write_key_refused(fresh)
 
 

@@ -36,3 +36,18 @@ def test_page_category_and_channel_are_kept(client: TestClient, workspace: Works
     res = client.post("/v1/page", json=too_long, headers=basic(workspace.write_key))
     assert res.status_code == 400
     assert res.json()["issues"][0]["field"] == "category"
+
+
+def test_a_write_key_is_revoked_only_through_its_own_source(
+    client: TestClient, workspace: Workspace
+) -> None:
+    admin = bearer(workspace.secret_key)
+    other = client.post("/v1/sources", json={"name": "app"}, headers=admin).json()
+    own_key = client.get(f"/v1/sources/{workspace.keys.source_id}", headers=admin).json()
+    key_id = own_key["write_keys"][0]["key_id"]
+    wrong = client.delete(f"/v1/sources/{other['source_id']}/write-keys/{key_id}", headers=admin)
+    assert wrong.status_code == 404
+    ok = client.post(
+        "/v1/track", json={"userId": "u", "event": "E"}, headers=basic(workspace.write_key)
+    )
+    assert ok.status_code == 200  # still active

@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 
 from unicx.api.deps import Ctx, SourcesReader, SourcesWriter
 from unicx.auth.models import SourceCreate, SourcePublic, WriteKeyPublic
-from unicx.errors import NotFoundError
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 SourceId = Annotated[str, Path(max_length=64)]
@@ -47,7 +46,4 @@ async def add_write_key(ctx: Ctx, _: SourcesWriter, source_id: SourceId) -> Writ
 async def revoke_write_key(
     ctx: Ctx, _: SourcesWriter, source_id: SourceId, key_id: Annotated[str, Path(max_length=64)]
 ) -> WriteKeyPublic:
-    source = await run_in_threadpool(ctx.access.get_source, source_id)
-    if not any(k.key_id == key_id for k in source.write_keys):
-        raise NotFoundError(f"source {source_id} has no write key {key_id}")
-    return await run_in_threadpool(ctx.access.revoke_write_key, key_id)
+    return await run_in_threadpool(ctx.access.revoke_write_key, source_id, key_id)

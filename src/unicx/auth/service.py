@@ -77,15 +77,20 @@ class AccessService:
         )
         return key_id
 
-    def list_sources(self) -> list[SourcePublic]:
+    def list_sources(self, *, source_id: str | None = None) -> list[SourcePublic]:
+        """All sources with their write keys, or only ``source_id``'s."""
+        where, params = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
         with self._store.session() as s:
             sources = s.fetch_dicts(
-                "SELECT source_id, name, created_at, revoked_at FROM sources ORDER BY created_at",
+                "SELECT source_id, name, created_at, revoked_at FROM sources "
+                f"{where} ORDER BY created_at",
+                params,
                 step="sources.list",
             )
             keys = s.fetch_dicts(
                 "SELECT key_id, source_id, write_key, created_at, revoked_at FROM write_keys "
-                "ORDER BY created_at",
+                f"{where} ORDER BY created_at",
+                params,
                 step="write_keys.list",
             )
         by_source: dict[str, list[WriteKeyPublic]] = {}
@@ -96,10 +101,10 @@ class AccessService:
         ]
 
     def get_source(self, source_id: str) -> SourcePublic:
-        for source in self.list_sources():
-            if source.source_id == source_id:
-                return source
-        raise NotFoundError(f"no source {source_id!r}")
+        found = self.list_sources(source_id=source_id)
+        if not found:
+            raise NotFoundError(f"no source {source_id!r}")
+        return found[0]
 
     def revoke_source(self, source_id: str) -> SourcePublic:
         self.get_source(source_id)
@@ -118,17 +123,18 @@ class AccessService:
         self._invalidate()
         return self.get_source(source_id)
 
-    def revoke_write_key(self, key_id_or_key: str) -> WriteKeyPublic:
+    def revoke_write_key(self, source_id: str, key_id_or_key: str) -> WriteKeyPublic:
+        """Revoke one write key of ``source_id``, named by its id or by the key itself."""
         with self._store.session() as s:
             row = s.fetchone(
                 "UPDATE write_keys SET revoked_at = coalesce(revoked_at, ?) "
-                "WHERE key_id = ? OR write_key = ? RETURNING key_id, write_key, created_at, "
-                "revoked_at",
-                [_now(), key_id_or_key, key_id_or_key],
+                "WHERE source_id = ? AND (key_id = ? OR write_key = ?) "
+                "RETURNING key_id, write_key, created_at, revoked_at",
+                [_now(), source_id, key_id_or_key, key_id_or_key],
                 step="write_keys.revoke",
             )
         if row is None:
-            raise NotFoundError("no such write key")
+            raise NotFoundError(f"source {source_id} has no write key {key_id_or_key}")
         self._invalidate()
         return WriteKeyPublic(key_id=row[0], write_key=row[1], created_at=row[2], revoked_at=row[3])
 

@@ -61,10 +61,7 @@ class LocalBackend:
         return self.access.add_write_key(source_id)
 
     def revoke_write_key(self, source_id: str, key_id: str) -> WriteKeyPublic:
-        source = self.access.get_source(source_id)
-        if not any(key_id in (k.key_id, k.write_key) for k in source.write_keys):
-            raise NotFoundError(f"source {source_id} has no write key {key_id}")
-        return self.access.revoke_write_key(key_id)
+        return self.access.revoke_write_key(source_id, key_id)
 
     def list_keys(self) -> list[ApiKeyPublic]:
         return self.access.list_api_keys()

@@ -37,7 +37,6 @@ MIN_POOLED_BYTES = 8 * 1024
 class PooledBatch:
     batch: ArrowBatch
     issues: list[FieldIssue]
-    write_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,6 @@ class _WorkerResult:
     ipc: bytes = b""
     keys: tuple[tuple[str, str], ...] = ()
     issues: tuple[FieldIssue, ...] = ()
-    write_key: str | None = None
     error: str | None = None
     too_large: bool = False
 
@@ -63,9 +61,7 @@ def _decode_in_worker(body: bytes, info: RequestInfo, limits: Limits) -> _Worker
     with pa.ipc.new_stream(sink, table.schema) as stream:
         stream.write_table(table)
     keys = tuple((str(r[SOURCE_ID_INDEX]), str(r[MESSAGE_ID_INDEX])) for r in decoded.rows)
-    return _WorkerResult(
-        sink.getvalue().to_pybytes(), keys, tuple(decoded.issues), decoded.write_key
-    )
+    return _WorkerResult(sink.getvalue().to_pybytes(), keys, tuple(decoded.issues))
 
 
 def _init_worker(parent_pid: int | None = None) -> None:
@@ -125,4 +121,4 @@ def _unpack(result: _WorkerResult) -> PooledBatch:
         error = PayloadTooLargeError if result.too_large else ValidationError
         raise error(result.error, issues=list(result.issues))
     table = pa.ipc.open_stream(result.ipc).read_all()
-    return PooledBatch(ArrowBatch(table, list(result.keys)), list(result.issues), result.write_key)
+    return PooledBatch(ArrowBatch(table, list(result.keys)), list(result.issues))
