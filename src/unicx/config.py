@@ -120,6 +120,50 @@ class Settings(BaseSettings):
         ge=1000,
         description="Events allowed to wait for the writer before ingest answers 503.",
     )
+    identity_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "user_id": 1,
+            "email": 5,
+            "phone": 5,
+            "device_id": 10,
+            "anonymous_id": 1000,
+        },
+        description=(
+            "Merge protection: most identifiers of a type one profile may hold. A link that "
+            "would exceed it is recorded as a conflict instead of merging. Types not listed "
+            "(custom ids) default to 5."
+        ),
+    )
+    identity_priority: list[str] = Field(
+        default_factory=lambda: ["user_id", "email", "phone", "device_id", "anonymous_id"],
+        description=(
+            "Most trusted identifier type first: when links conflict, the higher-priority "
+            "identifiers decide which profile an event belongs to. Custom types rank after "
+            "device_id."
+        ),
+    )
+    match_auto_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        le=1,
+        description="Probabilistic matching: pairs at or above this probability merge.",
+    )
+    match_review_threshold: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="Pairs between this and match_auto_threshold go to the review list.",
+    )
+    currency: str = Field(
+        default="VND",
+        min_length=3,
+        max_length=3,
+        description="Workspace currency (ISO 4217) for revenue traits and imports.",
+    )
+    timezone: str = Field(
+        default="Asia/Ho_Chi_Minh",
+        description="Workspace time zone: day boundaries of traits and reports.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -21,12 +21,29 @@ class Permission(StrEnum):
     sources_read = "sources:read"
     sources_write = "sources:write"
     keys_manage = "keys:manage"
+    profiles_read = "profiles:read"
+    profiles_write = "profiles:write"
+    identity_manage = "identity:manage"
+    imports_write = "imports:write"
+    privacy_export = "privacy:export"
+    privacy_erase = "privacy:erase"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
-    Role.analyst: frozenset({Permission.events_read, Permission.sources_read}),
-    Role.marketer: frozenset({Permission.events_read, Permission.sources_read}),
+    Role.analyst: frozenset(
+        {Permission.events_read, Permission.sources_read, Permission.profiles_read}
+    ),
+    # Marketers load and correct audience data; exporting or erasing a person stays with admins.
+    Role.marketer: frozenset(
+        {
+            Permission.events_read,
+            Permission.sources_read,
+            Permission.profiles_read,
+            Permission.profiles_write,
+            Permission.imports_write,
+        }
+    ),
     Role.viewer: frozenset({Permission.sources_read}),
 }
 

@@ -93,10 +93,16 @@ class RemoteBackend:
 
     def __init__(self, url: str, token: str) -> None:
         self.client = httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(30, read=3600),
         )
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.call(method, path, **kwargs)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One management API request; 4xx answers become the matching UnicxError."""
         res = self.client.request(method, path, **kwargs)
         if res.status_code >= 400:
             try:
@@ -142,6 +148,28 @@ class RemoteBackend:
     def prune_events(self, *, older_than_days: int) -> int:
         body = {"older_than_days": older_than_days}
         return int(self._call("POST", "/v1/events/prune", json=body)["deleted"])
+
+
+@contextmanager
+def open_target(settings: Settings) -> Iterator[Store | RemoteBackend]:
+    """The workspace store when this process can open it, else a client of the server holding
+    it: domain CLI modules run their service locally or call the same API endpoint."""
+    try:
+        store = open_store(settings)
+    except WorkspaceLockedError:
+        info = read_run_info(settings.run_dir)
+        if info is None:
+            raise
+        remote = RemoteBackend(info.url, info.token)
+        try:
+            yield remote
+        finally:
+            remote.client.close()
+        return
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @contextmanager
