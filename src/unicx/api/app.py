@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from unicx import __version__
-from unicx.api import docs, errors, events, ingest, keys, sources
+from unicx.api import docs, errors, events, identity, ingest, keys, profiles, sources
 from unicx.api.context import AppContext
 from unicx.auth.service import AccessService
 from unicx.config import Settings
@@ -20,6 +20,7 @@ from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.retention import RetentionScheduler
 from unicx.ingest.writer import EventWriter
+from unicx.profiles.pipeline import ProfileUpdater
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
 from unicx.workspace import open_store
 
@@ -35,7 +36,10 @@ def build_context(settings: Settings) -> AppContext:
         queue_max=settings.writer_queue_max,
         threads=settings.writer_threads,
     )
+    updater = ProfileUpdater(store, settings)
+    writer.on_commit = updater.notify
     return AppContext(
+        updater=updater,
         settings=settings,
         store=store,
         access=AccessService(store),
@@ -55,6 +59,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
             ctx.pool = ValidatorPool(settings.ingest_processes, ctx.limits)
             ctx.pool.warm_up()
         ctx.writer.start()
+        if ctx.updater is not None:
+            ctx.updater.start()
         retention = None
         if settings.events_retention_days is not None:
             retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
@@ -75,6 +81,9 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
             if ctx.pool is not None:
                 ctx.pool.close()
             ctx.writer.stop()
+            if ctx.updater is not None:
+                # After the writer: its last flushes still notify the updater.
+                ctx.updater.stop()
             ctx.store.close()
             log.info("unicx stopped; %d events written", ctx.writer.stats.events_written)
 
@@ -88,7 +97,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         debug=settings.debug,
     )
     errors.install(app)
-    for module in (ingest, events, sources, keys, docs):
+    for module in (ingest, events, sources, keys, profiles, identity, docs):
         app.include_router(module.router)
     app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
     return app

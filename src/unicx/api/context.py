@@ -10,6 +10,7 @@ from unicx.ingest.models import Limits
 from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
+from unicx.profiles.pipeline import ProfileUpdater
 from unicx.store import Store
 
 
@@ -22,3 +23,4 @@ class AppContext:
     events: EventQuery
     limits: Limits
     pool: ValidatorPool | None = None
+    updater: ProfileUpdater | None = None

@@ -78,7 +78,7 @@ _JSON_COLUMNS = ("traits", "properties", "context", "integrations")
 _ENRICH = tuple(Enrichment.model_fields)
 
 
-def _to_public(row: dict[str, Any]) -> EventPublic:
+def row_to_public(row: dict[str, Any]) -> EventPublic:
     out: dict[str, Any] = {_RENAMES.get(k, k): v for k, v in row.items() if k not in _ENRICH}
     for col in _JSON_COLUMNS:
         if out.get(col) is not None:
@@ -122,7 +122,7 @@ class EventQuery:
         )
         with self._store.session() as s:
             rows = s.fetch_dicts(sql, params, step="events.list")
-        return [_to_public(r) for r in rows]
+        return [row_to_public(r) for r in rows]
 
     def count(self) -> int:
         with self._store.session() as s:

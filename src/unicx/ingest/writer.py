@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unicx.errors import ConstraintViolationError, ShuttingDownError, StoreError, UnicxError
 from unicx.ingest.schema import (
@@ -113,6 +116,10 @@ class EventWriter:
             for i in range(max(1, threads))
         ]
         self._ignore_flushes = 0
+        # Called after each commit that stored events, with the earliest received_at among
+        # them: the profile updater resolves from there (events are stamped before they queue,
+        # so a later commit can carry an earlier stamp).
+        self.on_commit: Callable[[datetime], None] | None = None
         self._stats_lock = threading.Lock()
         self.stats = WriterStats()
 
@@ -228,6 +235,10 @@ class EventWriter:
         finally:
             session.unregister("flush_batch")
         inserted = int(result[0]) if result else 0
+        if inserted and self.on_commit is not None and total:
+            earliest = pc.min(table.column("received_at")).as_py()
+            if earliest is not None:
+                self.on_commit(earliest)
         with self._stats_lock:
             self.stats.flushes += 1
             self.stats.events_written += inserted

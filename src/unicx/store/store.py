@@ -53,6 +53,9 @@ class Store:
                 ) from exc
             raise StoreError(f"cannot open {path}: {exc}") from exc
         self._closed = False
+        # Identity resolution, merges and erasure rewrite the same rows: within this process
+        # they take turns instead of failing on DuckDB's write-write conflict detection.
+        self.profile_lock = threading.RLock()
         self._close_lock = threading.Lock()
         if checkpoint_wal_mb is not None and not read_only:
             # A global DuckDB option; the automatic checkpoint runs inside the committing

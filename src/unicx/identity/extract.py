@@ -1,0 +1,140 @@
+"""Identifiers carried by events (and by manual/match links), normalized, as one temp table.
+
+``obs(grp, ts, id_type, id_value)``: each group is one event (or one link) whose identifiers
+belong together. Extraction is set-based: SQL pulls the raw values out of the columns and JSON,
+and only the distinct email and phone strings go through Python (phonenumbers and
+email-validator have no SQL equivalent), then join back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+
+from unicx.identity.models import BUILTIN_TYPES, CUSTOM_TYPE_PATTERN
+from unicx.identity.normalize import (
+    MAX_IDENTIFIER_LENGTH,
+    PLACEHOLDERS,
+    normalize_email,
+    normalize_phone,
+)
+from unicx.store import Session
+
+# user_id/anonymous_id are already trimmed at ingest. An alias's previousId is usually the
+# anonymous id the person had before identifying, so it is linked as one.
+_RAW_SQL = """
+CREATE OR REPLACE TEMP TABLE obs_raw AS
+WITH ev AS (
+    SELECT event_key AS grp, timestamp AS ts, user_id, anonymous_id, previous_id, traits, context
+    FROM events WHERE {where}
+)
+SELECT grp, ts, 'user_id' AS id_type, user_id AS raw FROM ev WHERE user_id IS NOT NULL
+UNION ALL SELECT grp, ts, 'anonymous_id', anonymous_id FROM ev WHERE anonymous_id IS NOT NULL
+UNION ALL SELECT grp, ts, 'anonymous_id', previous_id FROM ev WHERE previous_id IS NOT NULL
+UNION ALL SELECT grp, ts, 'email', traits->>'$.email' FROM ev
+    WHERE traits->>'$.email' IS NOT NULL
+UNION ALL SELECT grp, ts, 'email', context->>'$.traits.email' FROM ev
+    WHERE context->>'$.traits.email' IS NOT NULL
+UNION ALL SELECT grp, ts, 'phone', traits->>'$.phone' FROM ev
+    WHERE traits->>'$.phone' IS NOT NULL
+UNION ALL SELECT grp, ts, 'phone', context->>'$.traits.phone' FROM ev
+    WHERE context->>'$.traits.phone' IS NOT NULL
+UNION ALL SELECT grp, ts, 'device_id', context->>'$.device.id' FROM ev
+    WHERE context->>'$.device.id' IS NOT NULL
+UNION ALL SELECT grp, ts, lower(trim(x->>'$.type')), x->>'$.id'
+    FROM ev, unnest(CAST(context->'$.externalIds' AS JSON[])) AS t(x)
+    WHERE json_type(context->'$.externalIds') = 'ARRAY' AND x->>'$.id' IS NOT NULL
+"""
+
+# Links made by matching or by hand become two-identifier groups of their own.
+_LINKS_SQL = """
+INSERT INTO obs_raw
+SELECT hash('link', a_type, a_value, b_type, b_value, created_at)::UHUGEINT, created_at,
+       a_type, a_value FROM identity_links
+UNION ALL
+SELECT hash('link', a_type, a_value, b_type, b_value, created_at)::UHUGEINT, created_at,
+       b_type, b_value FROM identity_links
+"""
+
+_CONTACT_VALUES_SQL = (
+    "SELECT DISTINCT id_type, raw FROM obs_raw WHERE id_type IN ('email', 'phone') "
+    "AND length(raw) <= 256"
+)
+
+_OBS_SQL = """
+CREATE OR REPLACE TEMP TABLE obs AS
+SELECT DISTINCT o.grp, o.ts, o.id_type, coalesce(c.norm, trim(o.raw)) AS id_value
+FROM obs_raw o
+LEFT JOIN contact_norm c ON c.id_type = o.id_type AND c.raw = o.raw
+WHERE CASE
+    WHEN o.id_type IN ('email', 'phone') THEN c.norm IS NOT NULL
+    ELSE length(trim(o.raw)) BETWEEN 1 AND ?
+        AND lower(trim(o.raw)) NOT IN (SELECT unnest(?::VARCHAR[]))
+        AND (o.id_type IN ('user_id', 'anonymous_id', 'device_id')
+             OR (regexp_full_match(o.id_type, ?) AND NOT list_contains(?::VARCHAR[], o.id_type)))
+END
+"""
+
+# An erased person's identifiers come back only as hashes: events carrying one are dropped
+# before they can recreate the profile.
+_TOMBSTONED_SQL = """
+CREATE OR REPLACE TEMP TABLE obs_dead AS
+SELECT DISTINCT o.grp FROM obs o
+JOIN tombstones t ON t.id_hash = sha256(o.id_type || ':' || o.id_value)
+"""
+
+
+def extract(session: Session, *, since: datetime | None, include_links: bool = False) -> int:
+    """Build temp table ``obs`` from events received at/after ``since`` (all when None).
+
+    Events carrying an erased identifier are deleted here. Returns how many were deleted.
+    """
+    where = "received_at >= ?" if since is not None else "true"
+    params = [since] if since is not None else None
+    session.execute(_RAW_SQL.format(where=where), params, step="identity.extract_raw")
+    if include_links:
+        session.execute(_LINKS_SQL, step="identity.extract_links")
+    _normalize_contacts(session)
+    session.execute(
+        _OBS_SQL,
+        [MAX_IDENTIFIER_LENGTH, sorted(PLACEHOLDERS), CUSTOM_TYPE_PATTERN, list(BUILTIN_TYPES)],
+        step="identity.extract_normalize",
+    )
+    session.unregister("contact_norm")
+    return _drop_tombstoned(session)
+
+
+def _normalize_contacts(session: Session) -> None:
+    rows = session.fetchall(_CONTACT_VALUES_SQL, step="identity.contact_values")
+    types: list[str] = []
+    raws: list[str] = []
+    norms: list[str | None] = []
+    for id_type, raw in rows:
+        norm = normalize_email(raw) if id_type == "email" else normalize_phone(raw)
+        types.append(id_type)
+        raws.append(raw)
+        norms.append(norm)
+    table = pa.table(
+        {
+            "id_type": pa.array(types, pa.string()),
+            "raw": pa.array(raws, pa.string()),
+            "norm": pa.array(norms, pa.string()),
+        }
+    )
+    session.register("contact_norm", table)
+
+
+def _drop_tombstoned(session: Session) -> int:
+    session.execute(_TOMBSTONED_SQL, step="identity.tombstoned")
+    row = session.fetchone("SELECT count(*) FROM obs_dead", step="identity.tombstoned_count")
+    dead = int(row[0]) if row else 0
+    if dead:
+        session.execute(
+            "DELETE FROM events WHERE event_key IN (SELECT grp FROM obs_dead)",
+            step="identity.drop_tombstoned_events",
+        )
+        session.execute(
+            "DELETE FROM obs WHERE grp IN (SELECT grp FROM obs_dead)", step="identity.drop_dead"
+        )
+    return dead

@@ -1,0 +1,176 @@
+"""Identity resolution: events → identifier graph → profiles, with merge protection.
+
+A pass (:meth:`IdentityService.resolve`) extracts the identifiers of a window of events,
+skips the groups already fully known in one profile (the realtime fast path), finds connected
+components of the rest in SQL, accepts the components that break no rule in one set-based
+statement and replays the others in time order. Every pass runs in one transaction under the
+store's profile lock, so readers see either the old or the new graph, never half a merge.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from unicx.config import Settings
+from unicx.identity import merges
+from unicx.identity.components import accept_components
+from unicx.identity.extract import extract
+from unicx.identity.graph import find_components
+from unicx.identity.models import ConflictRecord, MergeRecord
+from unicx.identity.replay import replay_components
+from unicx.profiles.derived import refresh_derived
+from unicx.store import Session, Store
+
+log = logging.getLogger(__name__)
+
+_TEMP_TABLES = (
+    "obs_raw",
+    "obs",
+    "obs_dead",
+    "obs_k",
+    "pend",
+    "g_edges",
+    "g_labels",
+    "g_next",
+    "comp_ids",
+    "comp_profiles",
+    "comp_all_ids",
+    "comp_bad",
+    "comp_winner",
+    "comp_losers",
+)
+
+_TOUCH_KNOWN_SQL = """
+UPDATE identities SET first_seen = least(identities.first_seen, x.mn),
+    last_seen = greatest(identities.last_seen, x.mx)
+FROM (SELECT id_type, id_value, min(ts) AS mn, max(ts) AS mx
+      FROM obs_k WHERE profile_id IS NOT NULL GROUP BY ALL) x
+WHERE identities.id_type = x.id_type AND identities.id_value = x.id_value
+  AND (x.mx > identities.last_seen OR x.mn < identities.first_seen)
+"""
+
+_TOUCHED_SQL = """
+SELECT DISTINCT i.profile_id FROM (SELECT DISTINCT id_type, id_value FROM obs) o
+JOIN identities i ON i.id_type = o.id_type AND i.id_value = o.id_value
+"""
+
+
+@dataclass
+class ResolveResult:
+    groups: int = 0
+    pending: int = 0
+    merges: int = 0
+    conflicts: int = 0
+    dropped_events: int = 0
+    touched: list[str] = field(default_factory=list)
+
+
+class IdentityService:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def resolve_since(self, since: datetime | None) -> ResolveResult:
+        """Resolve events received at/after ``since`` and refresh the profiles they touch."""
+        with self.store.profile_lock, self.store.session() as s, s.transaction():
+            result = self.resolve(s, since=since)
+            refresh_derived(s, self.settings, result.touched)
+        return result
+
+    def rebuild(self) -> ResolveResult:
+        """Forget the graph and resolve every event and link again (profile ids change).
+
+        Blocks from unmerges and links from matching are kept and applied again.
+        """
+        with self.store.profile_lock, self.store.session() as s, s.transaction():
+            s.execute(
+                "DELETE FROM identities; DELETE FROM profiles; DELETE FROM identity_merges; "
+                "DELETE FROM identity_conflicts;",
+                step="identity.rebuild_clear",
+            )
+            result = self.resolve(s, since=None, include_links=True)
+            refresh_derived(s, self.settings, None)
+        return result
+
+    def resolve(
+        self, session: Session, *, since: datetime | None, include_links: bool = False
+    ) -> ResolveResult:
+        """One pass inside the caller's transaction (see the module docstring)."""
+        result = ResolveResult()
+        try:
+            result.dropped_events = extract(session, since=since, include_links=include_links)
+            row = session.fetchone("SELECT count(DISTINCT grp) FROM obs", step="identity.groups")
+            result.groups = int(row[0]) if row else 0
+            if not result.groups:
+                return result
+            result.pending = find_components(session)
+            session.execute(_TOUCH_KNOWN_SQL, step="identity.touch_known")
+            touched: set[str] = set()
+            if result.pending:
+                result.merges, accepted, bad = accept_components(session, self.settings)
+                touched.update(accepted)
+                replayed, result.conflicts = replay_components(session, self.settings, bad)
+                touched.update(replayed)
+            touched.update(r[0] for r in session.fetchall(_TOUCHED_SQL, step="identity.touched"))
+            result.touched = sorted(touched)
+        finally:
+            for name in _TEMP_TABLES:
+                session.execute(f"DROP TABLE IF EXISTS temp.{name}", step="identity.cleanup")
+        log.info(
+            "identity pass: %d groups, %d pending, %d merges, %d conflicts",
+            result.groups,
+            result.pending,
+            result.merges,
+            result.conflicts,
+        )
+        return result
+
+    def merge_profiles(
+        self,
+        winner_id: str,
+        loser_id: str,
+        *,
+        reason: str,
+        evidence: dict[str, Any] | None = None,
+        actor: str = "system",
+    ) -> str:
+        """Merge by decision (match, review, by hand); see :mod:`unicx.identity.merges`."""
+        return merges.merge_profiles(
+            self.store,
+            self.settings,
+            winner_id,
+            loser_id,
+            reason=reason,
+            evidence=evidence,
+            actor=actor,
+        )
+
+    def unmerge(self, merge_id: str, *, actor: str) -> MergeRecord:
+        return merges.unmerge(self.store, self.settings, merge_id, actor=actor)
+
+    def list_merges(self, *, profile_id: str | None = None, limit: int = 100) -> list[MergeRecord]:
+        where = "WHERE winner_id = ? OR loser_id = ?" if profile_id else ""
+        params = [profile_id, profile_id, limit] if profile_id else [limit]
+        with self.store.session() as s:
+            ids = s.fetchall(
+                f"SELECT merge_id FROM identity_merges {where} ORDER BY created_at DESC LIMIT ?",
+                params,
+                step="identity.list_merges",
+            )
+            return [merges.get_merge(s, str(r[0])) for r in ids]
+
+    def list_conflicts(
+        self, *, status: str | None = "open", limit: int = 100
+    ) -> list[ConflictRecord]:
+        where = "WHERE status = ?" if status else ""
+        params: list[object] = [status, limit] if status else [limit]
+        with self.store.session() as s:
+            rows = s.fetch_dicts(
+                f"SELECT * FROM identity_conflicts {where} ORDER BY last_seen DESC LIMIT ?",
+                params,
+                step="identity.list_conflicts",
+            )
+        return [ConflictRecord(**r) for r in rows]

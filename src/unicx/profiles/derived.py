@@ -1,0 +1,25 @@
+"""Per-profile tables derived from events (traits, computed traits, consent), kept in step with
+identity: after a pass resolves or merges profiles, each refresher recomputes its rows for the
+profiles touched (a merged-away profile has no events left, so its rows just go)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from unicx.config import Settings
+from unicx.store import Session
+
+Refresher = Callable[[Session, Settings, list[str] | None], int]
+
+
+def refreshers() -> list[Refresher]:
+    """Every derived-table refresher, in dependency order (traits before what reads them)."""
+    return []
+
+
+def refresh_derived(session: Session, settings: Settings, profile_ids: list[str] | None) -> None:
+    """Recompute derived rows for ``profile_ids`` (None: every profile)."""
+    if profile_ids is not None and not profile_ids:
+        return
+    for refresh in refreshers():
+        refresh(session, settings, profile_ids)
