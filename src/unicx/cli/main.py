@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from unicx.cli import events, keys, serve, sources
+from unicx.cli import events, identity, keys, profiles, serve, sources
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.workspace import init_workspace
 
@@ -24,6 +24,8 @@ app = typer.Typer(
 app.add_typer(sources.app, name="sources")
 app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
+app.add_typer(profiles.app, name="profiles")
+app.add_typer(identity.app, name="identity")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 
