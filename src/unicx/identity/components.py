@@ -16,11 +16,11 @@ from unicx.store import Session
 
 _COMPONENT_TABLES_SQL = """
 CREATE OR REPLACE TEMP TABLE comp_ids AS
-SELECT l.label AS comp, k.id_type, k.id_value, any_value(k.profile_id) AS profile_id,
-       min(k.ts) AS first_ts, max(k.ts) AS last_ts
-FROM obs_k k SEMI JOIN pend p ON p.grp = k.grp
-JOIN g_labels l ON l.node = k.id_type || chr(31) || k.id_value
-GROUP BY ALL;
+SELECT l.label AS comp, n.id_type, n.id_value, n.profile_id, s.first_ts, s.last_ts
+FROM g_nodes n JOIN g_labels l ON l.node = n.nid
+JOIN (SELECT id_type, id_value, min(ts) AS first_ts, max(ts) AS last_ts
+      FROM obs_k SEMI JOIN pend USING (grp) GROUP BY ALL) s
+  ON s.id_type = n.id_type AND s.id_value = n.id_value;
 CREATE OR REPLACE TEMP TABLE comp_profiles AS
 SELECT DISTINCT c.comp, c.profile_id, p.created_at
 FROM comp_ids c JOIN profiles p ON p.profile_id = c.profile_id;
@@ -74,7 +74,8 @@ INSERT INTO identities
 SELECT c.id_type, c.id_value, w.winner, c.first_ts, c.last_ts
 FROM comp_ids c JOIN comp_winner w USING (comp) WHERE c.profile_id IS NULL;
 DELETE FROM profiles WHERE profile_id IN (SELECT loser FROM comp_losers);
-UPDATE profiles SET updated_at = now() WHERE profile_id IN (SELECT winner FROM comp_winner);
+UPDATE profiles SET updated_at = now()
+WHERE profile_id IN (SELECT winner FROM comp_winner WHERE NOT is_new);
 """
 
 
@@ -91,7 +92,7 @@ def register_limits(session: Session, settings: Settings) -> None:
     )
 
 
-def accept_components(session: Session, settings: Settings) -> tuple[int, list[str], list[str]]:
+def accept_components(session: Session, settings: Settings) -> tuple[int, list[str], list[int]]:
     """Apply every component that breaks no rule. Returns (merges, touched profile ids, bad
     component labels left for the sequential resolver)."""
     session.execute(_COMPONENT_TABLES_SQL, step="identity.components")
@@ -111,5 +112,5 @@ def accept_components(session: Session, settings: Settings) -> tuple[int, list[s
         )
     ]
     session.execute(_APPLY_SQL, step="identity.components_apply")
-    bad = [r[0] for r in session.fetchall("SELECT comp FROM comp_bad", step="identity.bad")]
+    bad = [int(r[0]) for r in session.fetchall("SELECT comp FROM comp_bad", step="identity.bad")]
     return merges, touched, bad

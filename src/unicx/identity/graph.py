@@ -31,26 +31,39 @@ SELECT grp FROM obs_k GROUP BY grp
 HAVING count(*) FILTER (WHERE profile_id IS NULL) > 0 OR count(DISTINCT profile_id) > 1
 """
 
-# chr(31) (unit separator) cannot occur in a normalized identifier's type.
+# Nodes are numbered once (identifiers from 1 up, profiles below 0) so propagation joins
+# integers rather than strings: several times faster on millions of edges.
+_NODES_SQL = """
+CREATE OR REPLACE TEMP TABLE g_nodes AS
+SELECT row_number() OVER () AS nid, id_type, id_value, profile_id FROM (
+    SELECT DISTINCT k.id_type, k.id_value, k.profile_id FROM obs_k k SEMI JOIN pend p USING (grp)
+);
+CREATE OR REPLACE TEMP TABLE g_pnodes AS
+SELECT -row_number() OVER () AS pnid, profile_id FROM (
+    SELECT DISTINCT profile_id FROM g_nodes WHERE profile_id IS NOT NULL
+);
+CREATE OR REPLACE TEMP TABLE g_members AS
+SELECT k.grp, n.nid FROM obs_k k SEMI JOIN pend p USING (grp)
+JOIN g_nodes n ON n.id_type = k.id_type AND n.id_value = k.id_value;
+"""
+
 _EDGES_SQL = """
 CREATE OR REPLACE TEMP TABLE g_edges AS
-WITH nodes AS (
-    SELECT k.grp, k.id_type || chr(31) || k.id_value AS node, k.profile_id
-    FROM obs_k k SEMI JOIN pend p ON p.grp = k.grp
-),
-reps AS (SELECT grp, min(node) AS rep FROM nodes GROUP BY grp),
+WITH reps AS (SELECT grp, min(nid) AS rep FROM g_members GROUP BY grp),
 one_way AS (
-    SELECT n.node AS a, r.rep AS b FROM nodes n JOIN reps r USING (grp)
-    UNION
-    SELECT node, 'P' || chr(31) || profile_id FROM nodes WHERE profile_id IS NOT NULL
+    SELECT m.nid AS a, r.rep AS b FROM g_members m JOIN reps r USING (grp) WHERE m.nid <> r.rep
+    UNION ALL
+    SELECT n.nid, p.pnid FROM g_nodes n JOIN g_pnodes p USING (profile_id)
 )
-SELECT a, b FROM one_way UNION SELECT b, a FROM one_way UNION SELECT a, a FROM one_way
-UNION SELECT b, b FROM one_way
+SELECT a, b FROM one_way UNION ALL SELECT b, a FROM one_way
 """
 
 _INIT_LABELS_SQL = """
 CREATE OR REPLACE TEMP TABLE g_labels AS
-SELECT a AS node, min(b) AS label FROM g_edges GROUP BY a
+SELECT node, min(label) AS label FROM (
+    SELECT a AS node, least(a, b) AS label FROM g_edges
+    UNION ALL SELECT nid, nid FROM g_nodes
+) GROUP BY node
 """
 
 _PROPAGATE_SQL = """
@@ -58,9 +71,13 @@ CREATE OR REPLACE TEMP TABLE g_next AS
 WITH spread AS (
     SELECT e.a AS node, min(l.label) AS label
     FROM g_edges e JOIN g_labels l ON l.node = e.b GROUP BY e.a
+),
+stepped AS (
+    SELECT l.node, least(l.label, coalesce(s.label, l.label)) AS label
+    FROM g_labels l LEFT JOIN spread s USING (node)
 )
-SELECT s.node, least(s.label, coalesce(j.label, s.label)) AS label
-FROM spread s LEFT JOIN g_labels j ON j.node = s.label
+SELECT t.node, least(t.label, coalesce(j.label, t.label)) AS label
+FROM stepped t LEFT JOIN g_labels j ON j.node = t.label
 """
 
 _CHANGED_SQL = """
@@ -79,6 +96,7 @@ def find_components(session: Session) -> int:
     pending = int(row[0]) if row else 0
     if not pending:
         return 0
+    session.execute(_NODES_SQL, step="identity.nodes")
     session.execute(_EDGES_SQL, step="identity.edges")
     session.execute(_INIT_LABELS_SQL, step="identity.labels_init")
     for round_no in range(1, MAX_ROUNDS + 1):

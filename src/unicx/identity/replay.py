@@ -14,20 +14,21 @@ from unicx.store import Session
 
 
 def replay_components(
-    session: Session, settings: Settings, bad: list[str]
+    session: Session, settings: Settings, bad: list[int]
 ) -> tuple[list[str], int]:
     """Resolve the refused components group by group; returns (profile ids touched, number of
     conflicts met)."""
     if not bad:
         return [], 0
-    session.register("bad_comps", pa.table({"comp": pa.array(bad, pa.string())}))
+    session.register("bad_comps", pa.table({"comp": pa.array(bad, pa.int64())}))
     try:
         resolver = _load(session, settings)
         groups = session.fetchall(
             """
             SELECT k.grp, min(k.ts) AS ts, list((k.id_type, k.id_value)) AS ids
             FROM obs_k k SEMI JOIN pend p ON p.grp = k.grp
-            JOIN g_labels l ON l.node = k.id_type || chr(31) || k.id_value
+            JOIN g_nodes n ON n.id_type = k.id_type AND n.id_value = k.id_value
+            JOIN g_labels l ON l.node = n.nid
             SEMI JOIN bad_comps b ON b.comp = l.label
             GROUP BY k.grp ORDER BY ts, k.grp
             """,
@@ -132,14 +133,34 @@ def _record_conflicts(session: Session, r: Resolver) -> None:
         cid = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
         _, first, last, n = merged.get(cid, (c, c.at, c.at, 0))
         merged[cid] = (c, min(first, c.at), max(last, c.at), n + 1)
-    for cid, (c, first, last, n) in merged.items():
+    if not merged:
+        return
+    rows = [(cid, *vals) for cid, vals in merged.items()]
+    table = pa.table(
+        {
+            "conflict_id": [r[0] for r in rows],
+            "id_type": [r[1].ident[0] for r in rows],
+            "id_value": [r[1].ident[1] for r in rows],
+            "profile_id": [r[1].profile_id for r in rows],
+            "other_profile_id": [r[1].other_profile_id for r in rows],
+            "rule": [r[1].rule for r in rows],
+            "first_seen": pa.array([r[2] for r in rows], pa.timestamp("us", "UTC")),
+            "last_seen": pa.array([r[3] for r in rows], pa.timestamp("us", "UTC")),
+            "occurrences": pa.array([r[4] for r in rows], pa.int64()),
+        }
+    )
+    session.register("new_conflicts", table)
+    try:
         session.execute(
             """
-            INSERT INTO identity_conflicts VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 'open')
+            INSERT INTO identity_conflicts
+            SELECT conflict_id, id_type, id_value, profile_id, other_profile_id, rule, NULL,
+                   first_seen, last_seen, occurrences, 'open' FROM new_conflicts
             ON CONFLICT (conflict_id) DO UPDATE SET
                 occurrences = identity_conflicts.occurrences + excluded.occurrences,
                 last_seen = greatest(identity_conflicts.last_seen, excluded.last_seen)
             """,
-            [cid, c.ident[0], c.ident[1], c.profile_id, c.other_profile_id, c.rule, first, last, n],
-            step="identity.conflict",
+            step="identity.conflicts",
         )
+    finally:
+        session.unregister("new_conflicts")
