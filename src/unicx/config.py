@@ -154,6 +154,12 @@ class Settings(BaseSettings):
         le=1,
         description="Pairs between this and match_auto_threshold go to the review list.",
     )
+    import_max_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest file `POST /v1/imports` accepts (413 beyond); the CLI on a "
+        "workspace no server holds reads files of any size.",
+    )
     currency: str = Field(
         default="VND",
         min_length=3,

@@ -10,7 +10,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from unicx import __version__
-from unicx.api import docs, errors, events, identity, ingest, keys, profiles, sources
+from unicx.api import (
+    docs,
+    errors,
+    events,
+    identity,
+    imports,
+    ingest,
+    keys,
+    matching,
+    privacy,
+    profiles,
+    sources,
+    traits,
+)
 from unicx.api.context import AppContext
 from unicx.auth.service import AccessService
 from unicx.config import Settings
@@ -97,7 +110,10 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         debug=settings.debug,
     )
     errors.install(app)
-    for module in (ingest, events, sources, keys, profiles, identity, docs):
+    routers = (
+        ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
+    )  # fmt: skip
+    for module in (*routers, docs):
         app.include_router(module.router)
     app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
     return app

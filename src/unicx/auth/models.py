@@ -27,6 +27,7 @@ class Permission(StrEnum):
     imports_write = "imports:write"
     privacy_export = "privacy:export"
     privacy_erase = "privacy:erase"
+    audit_read = "audit:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -11,12 +11,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from unicx.cli import identity_match
 from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.identity.service import IdentityService
 from unicx.profiles.pipeline import update_profiles
 
 app = typer.Typer(help="Identity graph: merges, conflicts, rebuild.", no_args_is_help=True)
+identity_match.register(app)
 
 CLI_ACTOR = "cli"
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from unicx.cli import events, identity, keys, profiles, serve, sources
+from unicx.cli import events, identity, imports, keys, privacy, profiles, serve, sources, traits
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.workspace import init_workspace
 
@@ -24,8 +24,11 @@ app = typer.Typer(
 app.add_typer(sources.app, name="sources")
 app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
+app.add_typer(imports.app, name="import")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(identity.app, name="identity")
+app.add_typer(traits.app, name="traits")
+app.add_typer(privacy.audit_app, name="audit")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 

@@ -7,12 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from unicx.cli import privacy
 from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.identity.models import BUILTIN_TYPES
 from unicx.profiles.service import ProfileService
 
 app = typer.Typer(help="The single customer view.", no_args_is_help=True)
+privacy.register(app)
 
 
 def _echo(data: Any) -> None:

@@ -77,11 +77,13 @@ END
 """
 
 # An erased person's identifiers come back only as hashes: events carrying one are dropped
-# before they can recreate the profile.
+# before they can recreate the profile. Device ids are exempt: the next person on a shared
+# device must not lose their events because someone else used it before.
 _TOMBSTONED_SQL = """
 CREATE OR REPLACE TEMP TABLE obs_dead AS
 SELECT DISTINCT o.grp FROM obs o
 JOIN tombstones t ON t.id_hash = sha256(o.id_type || ':' || o.id_value)
+WHERE o.id_type <> 'device_id'
 """
 
 

@@ -1,0 +1,1 @@
+"""Privacy: consent per purpose, export and erasure of a person, tombstones, audit log."""

@@ -14,7 +14,12 @@ Refresher = Callable[[Session, Settings, list[str] | None], int]
 
 def refreshers() -> list[Refresher]:
     """Every derived-table refresher, in dependency order (traits before what reads them)."""
-    return []
+    # Imported here: those modules import the store and settings, not identity, but identity
+    # imports this module, so a top-level import would tie the packages in a cycle.
+    from unicx.privacy.consent import refresh_consents
+    from unicx.profiles.traits import refresh_traits
+
+    return [refresh_traits, refresh_consents]
 
 
 def refresh_derived(session: Session, settings: Settings, profile_ids: list[str] | None) -> None:

@@ -95,6 +95,42 @@ CREATE TABLE computed_traits (
     value JSON,
     computed_at TIMESTAMPTZ NOT NULL
 );
+-- Typed, one row per profile: the built-in computed traits for segment and report SQL.
+CREATE VIEW profile_computed AS
+SELECT profile_id,
+    max(CASE WHEN name = 'first_seen' THEN CAST(value->>'$' AS TIMESTAMPTZ) END) AS first_seen,
+    max(CASE WHEN name = 'last_seen' THEN CAST(value->>'$' AS TIMESTAMPTZ) END) AS last_seen,
+    max(CASE WHEN name = 'sessions' THEN CAST(value->>'$' AS BIGINT) END) AS sessions,
+    max(CASE WHEN name = 'page_views' THEN CAST(value->>'$' AS BIGINT) END) AS page_views,
+    max(CASE WHEN name = 'orders_count' THEN CAST(value->>'$' AS BIGINT) END) AS orders_count,
+    max(CASE WHEN name = 'revenue' THEN CAST(value->>'$' AS DOUBLE) END) AS revenue,
+    max(CASE WHEN name = 'average_order_value' THEN CAST(value->>'$' AS DOUBLE) END)
+        AS average_order_value,
+    max(CASE WHEN name = 'first_order_at' THEN CAST(value->>'$' AS TIMESTAMPTZ) END)
+        AS first_order_at,
+    max(CASE WHEN name = 'last_order_at' THEN CAST(value->>'$' AS TIMESTAMPTZ) END)
+        AS last_order_at,
+    max(CASE WHEN name = 'days_since_last_order' THEN CAST(value->>'$' AS BIGINT) END)
+        AS days_since_last_order,
+    max(CASE WHEN name = 'spend_30d' THEN CAST(value->>'$' AS DOUBLE) END) AS spend_30d,
+    max(CASE WHEN name = 'spend_90d' THEN CAST(value->>'$' AS DOUBLE) END) AS spend_90d,
+    max(CASE WHEN name = 'spend_365d' THEN CAST(value->>'$' AS DOUBLE) END) AS spend_365d,
+    max(CASE WHEN name = 'rfm_recency_score' THEN CAST(value->>'$' AS TINYINT) END)
+        AS rfm_recency_score,
+    max(CASE WHEN name = 'rfm_frequency_score' THEN CAST(value->>'$' AS TINYINT) END)
+        AS rfm_frequency_score,
+    max(CASE WHEN name = 'rfm_monetary_score' THEN CAST(value->>'$' AS TINYINT) END)
+        AS rfm_monetary_score,
+    max(CASE WHEN name = 'rfm_score' THEN CAST(value->>'$' AS VARCHAR) END) AS rfm_score,
+    max(CASE WHEN name = 'rfm_segment' THEN CAST(value->>'$' AS VARCHAR) END) AS rfm_segment,
+    max(CASE WHEN name = 'favourite_category' THEN CAST(value->>'$' AS VARCHAR) END)
+        AS favourite_category,
+    max(CASE WHEN name = 'preferred_channel' THEN CAST(value->>'$' AS VARCHAR) END)
+        AS preferred_channel,
+    max(CASE WHEN name = 'preferred_device' THEN CAST(value->>'$' AS VARCHAR) END)
+        AS preferred_device,
+    max(CASE WHEN name = 'time_of_day' THEN CAST(value->>'$' AS VARCHAR) END) AS time_of_day
+FROM computed_traits GROUP BY profile_id;
 CREATE TABLE consents (
     profile_id VARCHAR NOT NULL,
     purpose VARCHAR NOT NULL,
@@ -121,17 +157,22 @@ CREATE TABLE imports (
     kind VARCHAR NOT NULL,
     file_name VARCHAR NOT NULL,
     file_sha256 VARCHAR NOT NULL,
+    file_format VARCHAR NOT NULL,
+    encoding VARCHAR,
     mapping JSON,
     status VARCHAR NOT NULL,
     total_rows BIGINT NOT NULL DEFAULT 0,
     accepted BIGINT NOT NULL DEFAULT 0,
     rejected BIGINT NOT NULL DEFAULT 0,
     duplicates BIGINT NOT NULL DEFAULT 0,
+    already_imported BIGINT NOT NULL DEFAULT 0,
+    events_written BIGINT NOT NULL DEFAULT 0,
     rejects_path VARCHAR,
     created_at TIMESTAMPTZ NOT NULL,
     finished_at TIMESTAMPTZ,
     actor VARCHAR,
-    error VARCHAR
+    errors JSON,
+    warnings JSON
 );
 CREATE VIEW event_profiles AS
 SELECT e.*, coalesce(u.profile_id, a.profile_id) AS profile_id

@@ -1,0 +1,48 @@
+"""Public models of the privacy domain (consent, erasure report, audit entries)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, StrictBool
+
+
+class ConsentUpdate(BaseModel):
+    purposes: dict[str, StrictBool] = Field(
+        min_length=1,
+        max_length=20,
+        description='Purpose → granted, e.g. {"email": false}. '
+        "Purposes: email, sms, push, ads, personalization.",
+    )
+
+
+class ConsentState(BaseModel):
+    granted: bool | None = Field(
+        description="true/false as last recorded; null = never recorded (unknown)."
+    )
+    updated_at: datetime | None = Field(description="Timestamp of the deciding event.")
+    source: str | None = Field(description="source_id/message_id of the deciding event.")
+
+
+class ConsentPublic(BaseModel):
+    profile_id: str
+    purposes: dict[str, ConsentState]
+
+
+class ErasureReport(BaseModel):
+    profile_id: str
+    request_id: str
+    erased_at: datetime
+    identifiers: dict[str, int] = Field(description="How many identifiers of each type went.")
+    deleted: dict[str, int] = Field(description="Rows deleted per table.")
+    tombstones: int = Field(description="Tombstones written (hashes of the identifiers).")
+
+
+class AuditEntry(BaseModel):
+    audit_id: str
+    occurred_at: datetime
+    actor: str
+    action: str
+    target: str | None = None
+    detail: Any = None

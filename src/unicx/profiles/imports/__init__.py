@@ -1,0 +1,19 @@
+"""Bulk import of profiles and orders (CSV, Parquet, JSON lines) as events: docs/imports.md."""
+
+from unicx.profiles.imports.mapping import ORDER_FIELDS, PROFILE_FIELDS, parse_mapping
+from unicx.profiles.imports.models import IMPORT_KINDS, ImportKind, ImportReport, RowIssue
+from unicx.profiles.imports.service import get_import, imports_dir, list_imports, run_import
+
+__all__ = [
+    "IMPORT_KINDS",
+    "ORDER_FIELDS",
+    "PROFILE_FIELDS",
+    "ImportKind",
+    "ImportReport",
+    "RowIssue",
+    "get_import",
+    "imports_dir",
+    "list_imports",
+    "parse_mapping",
+    "run_import",
+]
