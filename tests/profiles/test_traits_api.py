@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import Workspace
 from tests.helpers import ServerProcess, basic, bearer
+from tests.identity.conftest import lookup, send
 from tests.profiles.test_traits_builtin import IDENTITIES, _an, _binh, _chi, _dung
 from tests.profiles.traits_data import computed, load
 from unicx.cli.main import app
@@ -111,3 +112,22 @@ def test_cli_through_running_server(server: ServerProcess, workspace: Workspace)
     assert json.loads(result.stdout)["profiles"] == 0
     bad = runner.invoke(app, ["traits", "add", "x", "--sql", "max(getenv('A'))", "-w", ws])
     assert bad.exit_code == 1 and "getenv" in bad.output
+
+
+def test_traits_follow_ingest(client: TestClient, workspace: Workspace) -> None:
+    """Events sent through the API show up as traits once the profile updater has run."""
+    order = {"order_id": "W1", "revenue": 120000, "currency": "VND",
+             "products": [{"category": "tea", "price": 60000, "quantity": 2}]}  # fmt: skip
+    batch = [
+        {"type": "identify", "userId": "u-e2e", "anonymousId": "a-e2e",
+         "traits": {"email": "e2e@x.vn", "plan": "gold"}},
+        {"type": "page", "anonymousId": "a-e2e", "name": "Home",
+         "context": {"library": {"name": "analytics.js", "version": "2"}}},
+        {"type": "track", "userId": "u-e2e", "event": "Order Completed", "properties": order},
+    ]  # fmt: skip
+    send(client, workspace.write_key, batch)
+    profile = lookup(client, workspace.secret_key, email="e2e@x.vn")
+    assert profile["traits"]["plan"] == "gold"
+    got = profile["computed_traits"]
+    assert (got["orders_count"], got["revenue"], got["page_views"]) == (1, 120000.0, 1)
+    assert got["favourite_category"] == "tea" and got["rfm_segment"] == "New Customers"

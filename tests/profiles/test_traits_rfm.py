@@ -104,3 +104,16 @@ def test_incremental_scores_against_workspace(store: Store, workspace: Workspace
         refresh_traits(s, workspace.settings, ["b06"], now=NOW)
     assert snapshot(store) == before
     assert computed(store, "b06")["rfm_segment"] == "Need Attention"
+
+
+def test_lone_buyer_is_a_new_customer(workspace: Workspace) -> None:
+    store = open_store(workspace.settings)
+    order = {"order_id": "X1", "revenue": 100000}
+    solo = event(
+        "track", "2024-06-29 10:00", user_id="solo", event="Order Completed", context=WEB,
+        properties=order,
+    )  # fmt: skip
+    load(store, [solo], {"p-solo": [("user_id", "solo")]})
+    with store.session() as s, s.transaction():
+        refresh_traits(s, workspace.settings, None, now=NOW)
+    assert computed(store, "p-solo")["rfm_segment"] == "New Customers"  # R5 F1 M1

@@ -46,7 +46,7 @@ def refresh(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
 
                 def step(name: str, seconds: float, rows: int) -> None:
                     if not as_json:
-                        console.print(f"[green]✓[/] {name:<16} {rows:>10,} rows {seconds:8.2f} s")
+                        console.print(f"[green]✓[/] {name:<16} {seconds:8.2f} s  {rows:>10,} rows")
                     status.update(f"refreshing traits… ({name} done)")
 
                 data = vars(refresh_workspace(target, settings, on_step=step))

@@ -41,10 +41,7 @@ def builtin_sql(scope: Scope) -> str:
 def custom_sql(scope: Scope, traits: list[tuple[str, str]]) -> str:
     """The INSERT of custom traits; names are validated identifiers, expressions compiled."""
     columns = ",\n  ".join(f'to_json({expr}) AS "{name}"' for name, expr in traits)
-    wide = (
-        f"wide AS (SELECT profile_id,\n  {columns}\n"
-        f"FROM event_profiles WHERE {scope.events} GROUP BY profile_id)"
-    )
+    wide = f"wide AS (SELECT profile_id,\n  {columns}\nFROM {scope.events} GROUP BY profile_id)"
     return f"{_INSERT}WITH {wide}{_UNPIVOT}"
 
 

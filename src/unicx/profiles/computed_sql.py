@@ -39,8 +39,7 @@ def iso(column: str) -> str:
 EVENTS_STEP = """ev AS (
   SELECT profile_id, message_id, type, event, channel, timestamp, properties, context,
          local_hour, device_type, library_name
-  FROM event_profiles
-  WHERE {scope}
+  FROM {scope}
 )"""
 
 ACTIVITY_STEPS = f"""visits AS (

@@ -4,7 +4,10 @@ Scores are 1-5 against quintile boundaries (20/40/60/80th percentiles, ``quantil
 every buyer in the workspace, so an incremental refresh of a few profiles scores them against
 the current workspace distribution: the boundaries are taken over the fresh values of the
 profiles being refreshed plus the stored order traits of every other buyer. Equal values always
-get equal scores (unlike ``NTILE``, which splits ties arbitrarily).
+get equal scores (unlike ``NTILE``, which splits ties arbitrarily). A value equal to a boundary
+counts for the buyer in recency (a lone or same-day buyer is recent, so a first buyer is a "New
+Customer") and against in frequency and monetary (where ties pile up at the minimum: the many
+one-order buyers get F = 1).
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ rfm_bounds AS (
   FROM rfm_base
 ),
 rfm_scores AS (
-  SELECT b.profile_id, {_score("recency", "rb", "<")} AS r,
+  SELECT b.profile_id, {_score("recency", "rb", "<=")} AS r,
          {_score("frequency", "fb", ">")} AS f, {_score("monetary", "mb", ">")} AS m
   FROM rfm_base b CROSS JOIN rfm_bounds
   WHERE b.profile_id IN (SELECT profile_id FROM order_totals WHERE orders_count > 0)

@@ -21,12 +21,10 @@ from unicx.store import Session, Store
 PROFILE_TRAITS_SQL = """INSERT INTO profile_traits (profile_id, name, value, updated_at)
 WITH sources AS (
   SELECT profile_id, timestamp, event_key, 1 AS priority, traits AS t
-  FROM event_profiles
-  WHERE {scope} AND type = 'identify' AND json_type(traits) = 'OBJECT'
+  FROM {scope} AND type = 'identify' AND json_type(traits) = 'OBJECT'
   UNION ALL
   SELECT profile_id, timestamp, event_key, 0 AS priority, context->'traits' AS t
-  FROM event_profiles
-  WHERE {scope} AND json_type(context->'traits') = 'OBJECT'
+  FROM {scope} AND json_type(context->'traits') = 'OBJECT'
 ),
 pairs AS (
   SELECT profile_id, timestamp, event_key, priority,
@@ -80,6 +78,7 @@ def run_refresh(
         return report
     started = time.perf_counter()
     with scope_for(session, profile_ids) as scope:
+        _step(report, "select events", started, 0, on_step)
         mark = time.perf_counter()
         report.trait_rows = refresh_profile_traits(session, scope)
         _step(report, "profile traits", mark, report.trait_rows, on_step)
