@@ -17,10 +17,10 @@ from unicx.auth.models import Role
 from unicx.cli import privacy as privacy_cli
 from unicx.errors import NotFoundError, ValidationError
 from unicx.identity.models import tombstone_hash
+from unicx.identity.service import IdentityService
 from unicx.privacy.audit import list_audit
 from unicx.privacy.erasure import erase_profile
 from unicx.privacy.export import export_profile
-from unicx.privacy.tombstones import drop_tombstoned_events, tombstoned
 from unicx.store import Store
 
 
@@ -126,11 +126,9 @@ def test_late_events_with_erased_identifiers_are_dropped(
             },
         ],
     )
-    with store.session() as s, s.transaction():
-        assert drop_tombstoned_events(s, received_since=since) == 5
-        assert tombstoned(s, [("email", alice.email), ("email", bob.email)]) == {
-            ("email", alice.email)
-        }
+    # Identity resolution drops them before they can recreate the profile.
+    result = IdentityService(store, workspace.settings).resolve_since(since)
+    assert result.dropped_events == 5
     assert _count(store, "SELECT count(*) FROM events WHERE event = 'Bob is fine'") == 1
     assert traces(store, alice.secrets()) == {}
 
@@ -139,9 +137,8 @@ def test_drop_is_a_no_op_without_tombstones(
     store: Store, workspace: Workspace, alice: Person
 ) -> None:
     seed_person(store, workspace.settings, alice)
-    with store.session() as s:
-        assert drop_tombstoned_events(s, received_since=datetime(2000, 1, 1, tzinfo=UTC)) == 0
-        assert tombstoned(s, []) == set()
+    result = IdentityService(store, workspace.settings).resolve_since(None)
+    assert result.dropped_events == 0
 
 
 def test_erase_unknown_or_twice(store: Store, workspace: Workspace, alice: Person) -> None:

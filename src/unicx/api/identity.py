@@ -80,17 +80,11 @@ async def list_conflicts(
 async def resolve(ctx: Ctx, _: IdentityManager) -> ResolveSummary:
     """Resolve now whatever the background updater has not reached yet."""
     result = await run_in_threadpool(update_profiles, ctx.store, ctx.settings)
-    return _summary(result)
+    return ResolveSummary(**result.summary())
 
 
 @router.post("/rebuild", response_model=ResolveSummary)
 async def rebuild(ctx: Ctx, _: IdentityManager) -> ResolveSummary:
     """Rebuild every profile from all events and links (profile ids change)."""
     result = await run_in_threadpool(IdentityService(ctx.store, ctx.settings).rebuild)
-    return _summary(result)
-
-
-def _summary(result: object) -> ResolveSummary:
-    data = dict(vars(result))
-    data["profiles_touched"] = len(data.pop("touched"))
-    return ResolveSummary(**data)
+    return ResolveSummary(**result.summary())

@@ -175,19 +175,8 @@ def open_target(settings: Settings) -> Iterator[Store | RemoteBackend]:
 @contextmanager
 def open_backend(settings: Settings) -> Iterator[Backend]:
     """Open the workspace directly, or go through the server if one holds it."""
-    try:
-        store = open_store(settings)
-    except WorkspaceLockedError:
-        info = read_run_info(settings.run_dir)
-        if info is None:
-            raise
-        remote = RemoteBackend(info.url, info.token)
-        try:
-            yield remote
-        finally:
-            remote.client.close()
-        return
-    try:
-        yield LocalBackend(store, AccessService(store), EventQuery(store))
-    finally:
-        store.close()
+    with open_target(settings) as target:
+        if isinstance(target, RemoteBackend):
+            yield target
+        else:
+            yield LocalBackend(target, AccessService(target), EventQuery(target))

@@ -23,12 +23,6 @@ identity_match.register(app)
 CLI_ACTOR = "cli"
 
 
-def _summary(result: Any) -> dict[str, Any]:
-    data = dict(vars(result))
-    data["profiles_touched"] = len(data.pop("touched"))
-    return data
-
-
 def _print(data: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(data, default=str, ensure_ascii=False))
@@ -46,7 +40,7 @@ def rebuild(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
             data = target.call("POST", "/v1/identity/rebuild")
         else:
             with console.status("rebuilding identity graph…"):
-                data = _summary(IdentityService(target, settings).rebuild())
+                data = IdentityService(target, settings).rebuild().summary()
     _print(data, as_json)
 
 
@@ -59,7 +53,7 @@ def resolve(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
         if isinstance(target, RemoteBackend):
             data = target.call("POST", "/v1/identity/resolve")
         else:
-            data = _summary(update_profiles(target, settings))
+            data = update_profiles(target, settings).summary()
     _print(data, as_json)
 
 

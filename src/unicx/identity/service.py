@@ -70,6 +70,17 @@ class ResolveResult:
     dropped_events: int = 0
     touched: list[str] = field(default_factory=list)
 
+    def summary(self) -> dict[str, int]:
+        """Counts for people (API and CLI): how many profiles, not which."""
+        return {
+            "groups": self.groups,
+            "pending": self.pending,
+            "merges": self.merges,
+            "conflicts": self.conflicts,
+            "dropped_events": self.dropped_events,
+            "profiles_touched": len(self.touched),
+        }
+
 
 class IdentityService:
     def __init__(self, store: Store, settings: Settings) -> None:
