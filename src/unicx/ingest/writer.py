@@ -16,7 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,6 +41,9 @@ INSERT_SQL = (
 # nothing conflicts (bench/RESULTS.md). Duplicates are rare (client retries), so a flush first
 # tries a plain INSERT, which the primary key still guards, and falls back on a violation.
 INSERT_NEW_SQL = INSERT_SQL.replace("INSERT OR IGNORE INTO", "INSERT INTO", 1)
+# RETURNING lists only the rows OR IGNORE kept, so each request learns exactly how many of its
+# events were new even when racing writers stored some of them first.
+INSERT_DEDUPE_SQL = f"{INSERT_SQL} RETURNING source_id, message_id"
 # After a violation, this many flushes go straight to OR IGNORE: a client retrying a backlog
 # sends duplicates in every flush, and a failed plain INSERT would double their cost.
 IGNORE_AFTER_CONFLICT = 20
@@ -211,31 +213,34 @@ class EventWriter:
         seen: set[tuple[object, object]] = set()
         rows: list[EventRow] = []
         tables: list[pa.Table] = []
-        counts: list[int] = []
+        # The keys each request contributes to this flush (a key repeated by a later request of
+        # the same flush belongs to the first), so a partial insert can be attributed exactly.
+        keys: list[list[tuple[object, object]]] = []
         for item in taken:
             if item.batch is not None:
-                table = _unseen(item.batch, seen)
+                table, fresh = _unseen(item.batch, seen)
                 tables.append(table)
-                counts.append(table.num_rows)
+                keys.append(fresh)
                 continue
-            before = len(rows)
+            mine: list[tuple[object, object]] = []
             for row in item.rows:
                 key = (row[SOURCE_ID_INDEX], row[MESSAGE_ID_INDEX])
                 if key not in seen:
                     seen.add(key)
                     rows.append(row)
-            counts.append(len(rows) - before)
+                    mine.append(key)
+            keys.append(mine)
         if rows or not tables:
             tables.append(rows_to_arrow(rows))
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         total = table.num_rows
         session.register("flush_batch", table)
         try:
-            result = self._insert(session)
+            stored = self._insert(session)
         finally:
             session.unregister("flush_batch")
-        inserted = int(result[0]) if result else 0
-        if inserted and self.on_commit is not None and total:
+        inserted = total if stored is None else len(stored)
+        if inserted and self.on_commit is not None:
             earliest = pc.min(table.column("received_at")).as_py()
             if earliest is not None:
                 self.on_commit(earliest)
@@ -243,39 +248,50 @@ class EventWriter:
             self.stats.flushes += 1
             self.stats.events_written += inserted
             self.stats.duplicates += sum(i.size for i in taken) - inserted
-        if inserted != total:
-            # Some were stored by an earlier request: per-request counts are upper bounds.
-            counts = [min(c, inserted) for c in counts]
-        return counts
+        if stored is None:
+            return [len(mine) for mine in keys]
+        return [sum(1 for key in mine if key in stored) for mine in keys]
 
-    def _insert(self, session: Session) -> tuple[Any, ...] | None:
-        """INSERT the registered flush_batch, skipping keys already stored; returns the count."""
+    def _insert(self, session: Session) -> set[tuple[object, object]] | None:
+        """INSERT the registered flush_batch, skipping keys already stored.
+
+        Returns None when every row was new, else the keys actually stored."""
         with self._stats_lock:
             plain = self._ignore_flushes == 0
             if not plain:
                 self._ignore_flushes -= 1
         if plain:
             try:
-                return session.fetchone(INSERT_NEW_SQL, step="ingest.flush")
+                session.execute(INSERT_NEW_SQL, step="ingest.flush")
+                return None
             except ConstraintViolationError:
                 # The failed statement rolled back as a whole; insert again, skipping duplicates.
                 with self._stats_lock:
                     self._ignore_flushes = IGNORE_AFTER_CONFLICT
         for attempt in range(RACE_RETRIES):
             try:
-                return session.fetchone(INSERT_SQL, step="ingest.flush_dedupe")
+                returned = session.fetchall(INSERT_DEDUPE_SQL, step="ingest.flush_dedupe")
             except ConstraintViolationError:
                 # Another writer committed one of these keys after our statement began.
                 if attempt == RACE_RETRIES - 1:
                     raise
+            else:
+                return {(source_id, message_id) for source_id, message_id in returned}
         raise AssertionError("unreachable")
 
 
-def _unseen(batch: ArrowBatch, seen: set[tuple[object, object]]) -> pa.Table:
-    """The batch's rows whose key no earlier request of this flush carried (usually all)."""
+def _unseen(
+    batch: ArrowBatch, seen: set[tuple[object, object]]
+) -> tuple[pa.Table, list[tuple[object, object]]]:
+    """The batch's rows whose key no earlier request of this flush carried (usually all), and
+    their keys."""
     keep = []
+    fresh: list[tuple[object, object]] = []
     for key in batch.keys:
-        fresh = key not in seen
+        new = key not in seen
         seen.add(key)
-        keep.append(fresh)
-    return batch.table if all(keep) else batch.table.filter(pa.array(keep))
+        keep.append(new)
+        if new:
+            fresh.append(key)
+    table = batch.table if len(fresh) == len(keep) else batch.table.filter(pa.array(keep))
+    return table, fresh
