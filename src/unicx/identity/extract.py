@@ -2,8 +2,9 @@
 
 ``obs(grp, ts, id_type, id_value)``: each group is one event (or one link) whose identifiers
 belong together. Extraction is set-based: SQL pulls the raw values out of the columns and JSON,
-and only the distinct email and phone strings go through Python (phonenumbers and
-email-validator have no SQL equivalent), then join back.
+plain e-mail addresses are normalized in SQL, and only the remaining distinct email and
+phone strings go through Python (phonenumbers and email-validator have no SQL equivalent),
+then join back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ import pyarrow as pa
 from unicx.identity.models import BUILTIN_TYPES, CUSTOM_TYPE_PATTERN
 from unicx.identity.normalize import (
     MAX_IDENTIFIER_LENGTH,
+    PLACEHOLDER_EMAILS,
     PLACEHOLDERS,
+    PLAIN_EMAIL_MAX_LENGTH,
+    PLAIN_EMAIL_PATTERN,
+    SPECIAL_USE_TLDS,
     normalize_email,
     normalize_phone,
 )
@@ -57,10 +62,20 @@ SELECT hash('link', a_type, a_value, b_type, b_value, created_at)::UHUGEINT, cre
        b_type, b_value FROM identity_links
 """
 
-_CONTACT_VALUES_SQL = (
-    "SELECT DISTINCT id_type, raw FROM obs_raw WHERE id_type IN ('email', 'phone') "
-    "AND length(raw) <= 256"
+# Plain e-mail addresses are normalized here, in SQL, by the same rule as is_plain_email; the
+# rest (phones, unusual addresses) are left NULL for Python to fill in.
+_CONTACT_VALUES_SQL = """
+CREATE OR REPLACE TEMP TABLE contact_norm AS
+SELECT id_type, raw,
+    CASE WHEN id_type = 'email' AND length(e) <= ? AND regexp_full_match(e, ?)
+        AND NOT list_contains(?::VARCHAR[], e)
+        AND NOT list_contains(?::VARCHAR[], regexp_extract(e, '[a-z]+$'))
+    THEN e END AS norm
+FROM (
+    SELECT DISTINCT id_type, raw, lower(trim(raw)) AS e FROM obs_raw
+    WHERE id_type IN ('email', 'phone') AND length(raw) <= 256
 )
+"""
 
 _OBS_SQL = """
 CREATE OR REPLACE TEMP TABLE obs AS
@@ -103,12 +118,21 @@ def extract(session: Session, *, since: datetime | None, include_links: bool = F
         [MAX_IDENTIFIER_LENGTH, sorted(PLACEHOLDERS), CUSTOM_TYPE_PATTERN, list(BUILTIN_TYPES)],
         step="identity.extract_normalize",
     )
-    session.unregister("contact_norm")
+    session.execute("DROP TABLE contact_norm", step="identity.contact_drop")
     return _drop_tombstoned(session)
 
 
 def _normalize_contacts(session: Session) -> None:
-    rows = session.fetchall(_CONTACT_VALUES_SQL, step="identity.contact_values")
+    session.execute(
+        _CONTACT_VALUES_SQL,
+        [PLAIN_EMAIL_MAX_LENGTH, PLAIN_EMAIL_PATTERN, sorted(PLACEHOLDER_EMAILS), SPECIAL_USE_TLDS],
+        step="identity.contact_values",
+    )
+    rows = session.fetchall(
+        "SELECT id_type, raw FROM contact_norm WHERE norm IS NULL", step="identity.contact_rest"
+    )
+    if not rows:
+        return
     types: list[str] = []
     raws: list[str] = []
     norms: list[str | None] = []
@@ -124,7 +148,15 @@ def _normalize_contacts(session: Session) -> None:
             "norm": pa.array(norms, pa.string()),
         }
     )
-    session.register("contact_norm", table)
+    session.register("contact_rest", table)
+    try:
+        session.execute(
+            "UPDATE contact_norm c SET norm = r.norm FROM contact_rest r "
+            "WHERE c.id_type = r.id_type AND c.raw = r.raw AND r.norm IS NOT NULL",
+            step="identity.contact_fill",
+        )
+    finally:
+        session.unregister("contact_rest")
 
 
 def _drop_tombstoned(session: Session) -> int:

@@ -14,7 +14,7 @@ import unicodedata
 from typing import Final
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 DEFAULT_REGION: Final = "VN"
 MAX_IDENTIFIER_LENGTH: Final = 1024
@@ -51,6 +51,17 @@ PLACEHOLDER_EMAILS: Final = frozenset(
         "null@null.com",
     }
 )
+# Most addresses are plain ASCII (letters, digits, . _ % + - before the @; dotted letter/digit
+# labels after it) and short; for those email-validator returns its input unchanged, so they
+# skip it (about 30 µs each: most of a million-profile rebuild). The pattern is written for
+# both Python's re and DuckDB's RE2, so SQL applies the same rule; a test checks it against
+# email-validator. The length cap keeps local part and labels far below their limits.
+PLAIN_EMAIL_PATTERN: Final = r"[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@([a-z0-9]+(-[a-z0-9]+)*\.)+[a-z]+"
+PLAIN_EMAIL_MAX_LENGTH: Final = 64
+# Top-level labels of the reserved names (.test, .local, …) that email-validator refuses: any
+# address under them takes the slow path, which decides.
+SPECIAL_USE_TLDS: Final = tuple(sorted({d.rpartition(".")[2] for d in SPECIAL_USE_DOMAIN_NAMES}))
+_PLAIN_EMAIL = re.compile(PLAIN_EMAIL_PATTERN)
 _REPEATED_DIGIT = re.compile(r"^(\d)\1+$")
 _SPACES = re.compile(r"\s+")
 
@@ -77,11 +88,21 @@ def normalize_email(value: object) -> str | None:
     text = value.strip().lower()
     if not text or len(text) > 254 or text in PLACEHOLDER_EMAILS or is_placeholder(text):
         return None
+    if is_plain_email(text):
+        return text
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         return None
     return str(checked.normalized).lower()
+
+
+def is_plain_email(text: str) -> bool:
+    """True if ``text`` (already trimmed and lower case) is a plain address that email-validator
+    would accept unchanged; see PLAIN_EMAIL_PATTERN."""
+    if len(text) > PLAIN_EMAIL_MAX_LENGTH or _PLAIN_EMAIL.fullmatch(text) is None:
+        return False
+    return text.rpartition(".")[2] not in SPECIAL_USE_TLDS
 
 
 def normalize_phone(value: object, *, region: str = DEFAULT_REGION) -> str | None:
