@@ -125,7 +125,14 @@ def main() -> None:
             )
         ids, profiles = row if row else (0, 0)
         print(f"rebuild: {full:.1f} s for {events:,} events -> {profiles:,} profiles, "
-              f"{ids:,} identifiers, {result.conflicts} conflicts")  # fmt: skip
+              f"{ids:,} identifiers, {result.conflicts} conflicts "
+              f"(target <= 60 s)")  # fmt: skip
+        # Every person is one profile: the shared tablets must not have merged anyone.
+        shared = len(range(7, args.people - 1, 1000))
+        ok = profiles == args.people and result.conflicts >= shared
+        print(f"check: {profiles:,} profiles for {args.people:,} people, "
+              f"{result.conflicts} conflicts for {shared} shared devices: "
+              f"{'OK' if ok else 'WRONG'}")  # fmt: skip
         print(f"baseline python union-find (no rules, no writes): {baseline:.1f} s; "
               f"ratio unicx/baseline = {full / baseline:.2f}")  # fmt: skip
         base = 10**12
@@ -138,6 +145,8 @@ def main() -> None:
               f"({statistics.median(known) / 10_000 * 1e6:.0f} us/event)")  # fmt: skip
         print(f"realtime 10,000 events of new people: {fresh:.2f} s")
         store.close()
+    if not ok:
+        raise SystemExit("identity resolution gave a wrong result (see the check line)")
 
 
 if __name__ == "__main__":

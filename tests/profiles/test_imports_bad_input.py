@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Workspace
 from tests.profiles.imports_data import ORDERS, ORDERS_HEADER, count, events, write_csv
 from unicx.errors import StoreError, ValidationError
-from unicx.profiles.imports import ImportReport, run_import
+from unicx.profiles.imports import ImportReport, get_import, run_import
 from unicx.profiles.imports.load import ImportLoad
 from unicx.store import Store
 from unicx.workspace import open_store
@@ -96,6 +96,12 @@ def test_bad_rows_are_reported_and_written_to_rejects(
     assert rejected[0]["email"] == "not-an-email" and rejected[0]["rule"] == "email"
     assert rejected[2]["first_name"] == "'=cmd|' /C calc'!A0"  # defused for spreadsheets
     assert rejected[5]["first_name"] == "'+SUM(A1)"
+    # The import's record in the database keeps the rule broken, not the rejected value: those
+    # rows belong to no profile, so an erasure could never find them there.
+    stored = get_import(store, report.import_id)
+    assert [(e.row, e.rule) for e in stored.errors] == [(e.row, e.rule) for e in report.errors]
+    assert "not-an-email" in report.errors[0].message
+    assert not any("not-an-email" in e.message or "12345" in e.message for e in stored.errors)
 
 
 def test_order_rules(store: Store, workspace: Workspace, tmp_path: Path) -> None:

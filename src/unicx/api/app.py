@@ -33,6 +33,7 @@ from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.retention import RetentionScheduler
 from unicx.ingest.writer import EventWriter
+from unicx.profiles.daily import DailyTraitsRefresh
 from unicx.profiles.pipeline import ProfileUpdater
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
 from unicx.workspace import open_store
@@ -74,6 +75,10 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         ctx.writer.start()
         if ctx.updater is not None:
             ctx.updater.start()
+        daily = None
+        if ctx.updater is not None:
+            daily = DailyTraitsRefresh(ctx.store, settings)
+            daily.start()
         retention = None
         if settings.events_retention_days is not None:
             retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
@@ -91,6 +96,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
             # Graceful stop: everything already acknowledged-to-be is flushed before exit.
             if retention is not None:
                 retention.stop()
+            if daily is not None:
+                daily.stop()
             if ctx.pool is not None:
                 ctx.pool.close()
             ctx.writer.stop()

@@ -16,17 +16,14 @@ from unicx.store import Session
 
 _COMPONENT_TABLES_SQL = """
 CREATE OR REPLACE TEMP TABLE comp_ids AS
-SELECT l.label AS comp, n.id_type, n.id_value, n.profile_id, s.first_ts, s.last_ts
-FROM g_nodes n JOIN g_labels l ON l.node = n.nid
-JOIN (SELECT id_type, id_value, min(ts) AS first_ts, max(ts) AS last_ts
-      FROM obs_k SEMI JOIN pend USING (grp) GROUP BY ALL) s
-  ON s.id_type = n.id_type AND s.id_value = n.id_value;
+SELECT l.label AS comp, n.id_type, n.id_value, n.profile_id, n.first_ts, n.last_ts
+FROM g_nodes n JOIN g_labels l ON l.node = n.nid;
 CREATE OR REPLACE TEMP TABLE comp_profiles AS
 SELECT DISTINCT c.comp, c.profile_id, p.created_at
 FROM comp_ids c JOIN profiles p ON p.profile_id = c.profile_id;
 CREATE OR REPLACE TEMP TABLE comp_all_ids AS
 SELECT comp, id_type, id_value FROM comp_ids WHERE profile_id IS NULL
-UNION
+UNION ALL -- disjoint: the first part is unknown identifiers, the second known ones
 SELECT cp.comp, i.id_type, i.id_value
 FROM comp_profiles cp JOIN identities i ON i.profile_id = cp.profile_id;
 """
@@ -58,8 +55,9 @@ SELECT cp.comp, cp.profile_id AS loser, w.winner
 FROM comp_profiles cp JOIN comp_winner w USING (comp) WHERE cp.profile_id <> w.winner;
 """
 
-_APPLY_SQL = """
-INSERT INTO profiles SELECT winner, now(), now() FROM comp_winner WHERE is_new;
+# Recorded only when there are losers: the correlated lists cost seconds on a million-profile
+# rebuild even with nothing to record.
+_MERGES_SQL = """
 INSERT INTO identity_merges
 SELECT gen_random_uuid()::VARCHAR, l.winner, l.loser, 'identifier',
        to_json({'linked_by': (SELECT list({'type': c.id_type, 'value': c.id_value})[1:20]
@@ -70,6 +68,10 @@ SELECT gen_random_uuid()::VARCHAR, l.winner, l.loser, 'identifier',
 FROM comp_losers l;
 UPDATE identities SET profile_id = l.winner FROM comp_losers l
 WHERE identities.profile_id = l.loser;
+"""
+
+_APPLY_SQL = """
+INSERT INTO profiles SELECT winner, now(), now() FROM comp_winner WHERE is_new;
 INSERT INTO identities
 SELECT c.id_type, c.id_value, w.winner, c.first_ts, c.last_ts
 FROM comp_ids c JOIN comp_winner w USING (comp) WHERE c.profile_id IS NULL;
@@ -111,6 +113,8 @@ def accept_components(session: Session, settings: Settings) -> tuple[int, list[s
             step="identity.components_touched",
         )
     ]
+    if merges:
+        session.execute(_MERGES_SQL, step="identity.components_merges")
     session.execute(_APPLY_SQL, step="identity.components_apply")
     bad = [int(r[0]) for r in session.fetchall("SELECT comp FROM comp_bad", step="identity.bad")]
     return merges, touched, bad

@@ -1,10 +1,10 @@
 """Identifiers carried by events (and by manual/match links), normalized, as one temp table.
 
 ``obs(grp, ts, id_type, id_value)``: each group is one event (or one link) whose identifiers
-belong together. Extraction is set-based: SQL pulls the raw values out of the columns and JSON,
-plain e-mail addresses are normalized in SQL, and only the remaining distinct email and
-phone strings go through Python (phonenumbers and email-validator have no SQL equivalent),
-then join back.
+belong together (an identifier may appear twice in a group). Extraction is set-based: SQL
+pulls the raw values out of the columns and JSON, plain e-mail addresses are normalized in
+SQL, and only the remaining distinct email and phone strings go through Python (phonenumbers
+and email-validator have no SQL equivalent), then join back.
 """
 
 from __future__ import annotations
@@ -77,18 +77,21 @@ FROM (
 )
 """
 
+# Not deduplicated: an identifier repeated within one group (traits.email and
+# context.traits.email, say) is harmless to every later step, and a DISTINCT over every
+# observation was the most expensive statement of a rebuild.
 _OBS_SQL = """
 CREATE OR REPLACE TEMP TABLE obs AS
-SELECT DISTINCT o.grp, o.ts, o.id_type, coalesce(c.norm, trim(o.raw)) AS id_value
-FROM obs_raw o
-LEFT JOIN contact_norm c ON c.id_type = o.id_type AND c.raw = o.raw
-WHERE CASE
-    WHEN o.id_type IN ('email', 'phone') THEN c.norm IS NOT NULL
-    ELSE length(trim(o.raw)) BETWEEN 1 AND ?
-        AND lower(trim(o.raw)) NOT IN (SELECT unnest(?::VARCHAR[]))
-        AND (o.id_type IN ('user_id', 'anonymous_id', 'device_id')
-             OR (regexp_full_match(o.id_type, ?) AND NOT list_contains(?::VARCHAR[], o.id_type)))
-END
+SELECT o.grp, o.ts, o.id_type, c.norm AS id_value
+FROM obs_raw o JOIN contact_norm c ON c.id_type = o.id_type AND c.raw = o.raw
+WHERE o.id_type IN ('email', 'phone') AND c.norm IS NOT NULL
+UNION ALL
+SELECT grp, ts, id_type, trim(raw) FROM obs_raw
+WHERE id_type NOT IN ('email', 'phone')
+    AND length(trim(raw)) BETWEEN 1 AND ?
+    AND NOT list_contains(?::VARCHAR[], lower(trim(raw)))
+    AND (id_type IN ('user_id', 'anonymous_id', 'device_id')
+         OR (regexp_full_match(id_type, ?) AND NOT list_contains(?::VARCHAR[], id_type)))
 """
 
 # An erased person's identifiers come back only as hashes: events carrying one are dropped

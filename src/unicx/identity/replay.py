@@ -25,12 +25,15 @@ def replay_components(
         resolver = _load(session, settings)
         groups = session.fetchall(
             """
-            SELECT k.grp, min(k.ts) AS ts, list((k.id_type, k.id_value)) AS ids
-            FROM obs_k k SEMI JOIN pend p ON p.grp = k.grp
-            JOIN g_nodes n ON n.id_type = k.id_type AND n.id_value = k.id_value
-            JOIN g_labels l ON l.node = n.nid
-            SEMI JOIN bad_comps b ON b.comp = l.label
-            GROUP BY k.grp ORDER BY ts, k.grp
+            WITH bad_nodes AS MATERIALIZED (
+                SELECT l.node FROM g_labels l SEMI JOIN bad_comps b ON b.comp = l.label
+            ),
+            bad_groups AS MATERIALIZED (
+                SELECT DISTINCT m.grp FROM g_members m SEMI JOIN bad_nodes n ON n.node = m.nid
+            )
+            SELECT p.grp, min(p.ts) AS ts, list((p.id_type, p.id_value)) AS ids
+            FROM obs_p p SEMI JOIN bad_groups g USING (grp)
+            GROUP BY p.grp ORDER BY ts, p.grp
             """,
             step="identity.replay_groups",
         )
@@ -89,11 +92,13 @@ def _write_back(session: Session, r: Resolver) -> list[str]:
         }
     )
     session.register("replay_owner", owners)
+    session.register("replay_new", pa.table({"profile_id": pa.array(sorted(r.new_profiles))}))
     try:
-        for p in sorted(r.new_profiles):
-            session.execute(
-                "INSERT INTO profiles VALUES (?, ?, ?)", [p, now, now], step="identity.replay_new"
-            )
+        session.execute(
+            "INSERT INTO profiles SELECT profile_id, ?, ? FROM replay_new",
+            [now, now],
+            step="identity.replay_new",
+        )
         session.execute(
             """
             UPDATE identities SET profile_id = o.profile_id,
@@ -109,6 +114,7 @@ def _write_back(session: Session, r: Resolver) -> list[str]:
         )
     finally:
         session.unregister("replay_owner")
+        session.unregister("replay_new")
     for m in r.merges:
         moved = json.dumps([{"type": t, "value": v} for t, v in m.moved])
         session.execute(

@@ -23,6 +23,7 @@ from unicx.identity.models import ConflictRecord, MergeRecord
 from unicx.identity.replay import replay_components
 from unicx.profiles.derived import refresh_derived
 from unicx.store import Session, Store
+from unicx.store.bulk import emptied_without_key
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,14 @@ _TEMP_TABLES = (
     "obs",
     "obs_dead",
     "obs_k",
-    "pend",
+    "obs_p",
     "g_nodes",
     "g_pnodes",
     "g_members",
     "g_edges",
     "g_labels",
+    "g_cedges",
+    "g_clabels",
     "g_front",
     "g_front_next",
     "comp_ids",
@@ -102,18 +105,28 @@ class IdentityService:
         """
         with self.store.profile_lock, self.store.session() as s, s.transaction():
             s.execute(
-                "DELETE FROM identities; DELETE FROM profiles; DELETE FROM identity_merges; "
-                "DELETE FROM identity_conflicts;",
+                "DELETE FROM identity_merges; DELETE FROM identity_conflicts;",
                 step="identity.rebuild_clear",
             )
-            result = self.resolve(s, since=None, include_links=True)
+            # Every identifier is written again, mostly under the same key: load key-less
+            # tables and index them once at the end (see unicx.store.bulk).
+            with emptied_without_key(s, "identities"), emptied_without_key(s, "profiles"):
+                result = self.resolve(s, since=None, include_links=True, fresh=True)
             refresh_derived(s, self.settings, None)
         return result
 
     def resolve(
-        self, session: Session, *, since: datetime | None, include_links: bool = False
+        self,
+        session: Session,
+        *,
+        since: datetime | None,
+        include_links: bool = False,
+        fresh: bool = False,
     ) -> ResolveResult:
-        """One pass inside the caller's transaction (see the module docstring)."""
+        """One pass inside the caller's transaction (see the module docstring).
+
+        ``fresh``: the identity tables were just emptied (rebuild), so no identifier is known
+        and the steps that look up or touch known ones are skipped."""
         result = ResolveResult()
         try:
             result.dropped_events = extract(session, since=since, include_links=include_links)
@@ -121,15 +134,18 @@ class IdentityService:
             result.groups = int(row[0]) if row else 0
             if not result.groups:
                 return result
-            result.pending = find_components(session)
-            session.execute(_TOUCH_KNOWN_SQL, step="identity.touch_known")
+            result.pending = find_components(session, fresh_groups=result.groups if fresh else None)
+            if not fresh:
+                session.execute(_TOUCH_KNOWN_SQL, step="identity.touch_known")
             touched: set[str] = set()
             if result.pending:
                 result.merges, accepted, bad = accept_components(session, self.settings)
                 touched.update(accepted)
                 replayed, result.conflicts = replay_components(session, self.settings, bad)
                 touched.update(replayed)
-            touched.update(r[0] for r in session.fetchall(_TOUCHED_SQL, step="identity.touched"))
+            if not fresh:
+                known = session.fetchall(_TOUCHED_SQL, step="identity.touched")
+                touched.update(r[0] for r in known)
             result.touched = sorted(touched)
         finally:
             for name in _TEMP_TABLES:

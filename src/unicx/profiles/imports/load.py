@@ -8,6 +8,7 @@ bounded by the chunk however long the file is.
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -41,6 +42,9 @@ SELECT f.idx, f.line_hash, f.content_hash, f.dup,
 FROM f LEFT JOIN prior p USING (line_hash)
 """
 _REMEMBER_SQL = "INSERT INTO imp_lines SELECT line_hash, content_hash FROM imp_result WHERE NOT dup"
+# Messages quote the offending value as Python repr: 'value' or "value".
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
 _RECORD_SQL = """
 INSERT INTO imports (import_id, kind, file_name, file_sha256, file_format, encoding, mapping,
     status, total_rows, accepted, rejected, duplicates, already_imported, events_written,
@@ -139,7 +143,10 @@ class ImportLoad:
     def record(self, report: ImportReport, *, sha256: str, mapping: str) -> None:
         self.flush()
         params: dict[str, Any] = report.model_dump(exclude={"errors", "warnings"})
-        errors = [e.model_dump() for e in report.errors]
+        # The caller sees each rejected value in its report and the rejects file; the stored
+        # record keeps only where and which rule (a rejected row is no one's profile, so
+        # erasure could not find a value kept here).
+        errors = [{**e.model_dump(), "message": _QUOTED.sub("…", e.message)} for e in report.errors]
         params.update(sha=sha256, mapping=mapping, errors=json.dumps(errors), warnings="[]")
         self.s.execute(_RECORD_SQL, params, step="imports.record")
 
