@@ -60,9 +60,11 @@ WHERE identities.id_type = x.id_type AND identities.id_value = x.id_value
   AND (x.mx > identities.last_seen OR x.mn < identities.first_seen)
 """
 
+# Profiles of identifiers that were already known (obs_k carries them: no second pass over
+# identities); new identifiers' profiles come from the component and replay steps, and a
+# profile merged away on the way is refreshed too (its derived rows go).
 _TOUCHED_SQL = """
-SELECT DISTINCT i.profile_id FROM (SELECT DISTINCT id_type, id_value FROM obs) o
-JOIN identities i ON i.id_type = o.id_type AND i.id_value = o.id_value
+SELECT DISTINCT profile_id FROM obs_k WHERE profile_id IS NOT NULL
 """
 
 
