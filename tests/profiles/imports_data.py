@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from tests.conftest import Workspace
+from unicx.profiles.imports import ImportReport, run_import
 from unicx.store import Store
 
 # Windows-1258 has precomposed vowels with their shape marks (â, ơ, ư …) but writes the five
@@ -81,3 +83,12 @@ def count(store: Store, table: str) -> int:
     with store.session() as s:
         row = s.fetchone(f"SELECT count(*) FROM {table}", step="test.count")
     return int(row[0]) if row else 0
+
+
+def import_file(
+    store: Store, ws: Workspace, path: Path, kind: str = "profiles", **kw: object
+) -> ImportReport:
+    """run_import with the test defaults: no mapping (headers map by name), detected encoding."""
+    kw.setdefault("mapping", None)
+    kw.setdefault("encoding", None)
+    return run_import(store, ws.settings, kind=kind, path=path, actor="test", **kw)  # type: ignore[arg-type]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from tests.conftest import Workspace
 from tests.profiles.imports_data import (
@@ -16,13 +14,12 @@ from tests.profiles.imports_data import (
     count,
     cp1258,
     events,
+    import_file,
     records,
     write_csv,
     write_jsonl,
 )
-from unicx.profiles.imports import ImportReport, run_import
 from unicx.store import Store
-from unicx.workspace import open_store
 
 CRM_HEADER = ["Ma KH", "Email", "SDT", "Ten", "Ho", "Ngay sinh", "Thanh pho", "Hang"]
 CRM_MAP = {
@@ -37,21 +34,6 @@ CRM_MAP = {
 }
 
 
-@pytest.fixture
-def store(workspace: Workspace) -> Iterator[Store]:
-    s = open_store(workspace.settings)
-    yield s
-    s.close()
-
-
-def _import(
-    store: Store, ws: Workspace, path: Path, kind: str = "profiles", **kw: object
-) -> ImportReport:
-    kw.setdefault("mapping", None)
-    kw.setdefault("encoding", None)
-    return run_import(store, ws.settings, kind=kind, path=path, actor="test", **kw)  # type: ignore[arg-type]
-
-
 def test_crm_csv_becomes_identify_events(
     store: Store, workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -61,7 +43,7 @@ def test_crm_csv_becomes_identify_events(
     ]
     path = write_csv(tmp_path / "crm.csv", CRM_HEADER, rows, sep=";")
     progress: list[tuple[int, int | None]] = []
-    report = _import(
+    report = import_file(
         store, workspace, path, mapping=CRM_MAP, progress=lambda d, t: progress.append((d, t))
     )
     assert (report.total_rows, report.accepted, report.rejected) == (2, 2, 0)
@@ -92,9 +74,9 @@ def test_identifiers_of_an_import_link_into_one_profile(
     store: Store, workspace: Workspace, tmp_path: Path
 ) -> None:
     crm = write_csv(tmp_path / "crm.csv", ["email", "phone"], [["an@example.vn", "0912345678"]])
-    _import(store, workspace, crm)
+    import_file(store, workspace, crm)
     orders = write_csv(tmp_path / "orders.csv", ORDERS_HEADER, ORDERS)
-    _import(store, workspace, orders, kind="orders")
+    import_file(store, workspace, orders, kind="orders")
     with store.session() as s:
         owners = s.fetchall("SELECT DISTINCT profile_id FROM event_profiles", step="t")
     assert len(owners) == 1 and owners[0][0] is not None
@@ -104,7 +86,7 @@ def test_order_lines_become_order_events(
     store: Store, workspace: Workspace, tmp_path: Path
 ) -> None:
     rows = [*ORDERS, ORDERS[0]]  # the last row repeats the first: a duplicate
-    report = _import(
+    report = import_file(
         store, workspace, write_csv(tmp_path / "o.csv", ORDERS_HEADER, rows), kind="orders"
     )
     assert (report.total_rows, report.accepted, report.duplicates) == (5, 4, 1)
@@ -149,9 +131,9 @@ def test_order_lines_become_order_events(
 
 def test_reimport_changes_nothing(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "o.csv", ORDERS_HEADER, ORDERS)
-    first = _import(store, workspace, path, kind="orders")
+    first = import_file(store, workspace, path, kind="orders")
     before = count(store, "events")
-    again = _import(store, workspace, path, kind="orders")
+    again = import_file(store, workspace, path, kind="orders")
     assert first.events_written == 4
     assert (again.accepted, again.events_written, again.already_imported) == (4, 0, 4)
     assert count(store, "events") == before
@@ -165,12 +147,12 @@ def test_parquet_and_jsonl_give_the_same_events_as_csv(
     table = pa.Table.from_pylist(items)
     table = table.set_column(6, "quantity", pa.array([int(i["quantity"]) for i in items]))
     pq.write_table(table, tmp_path / "o.parquet")
-    parquet = _import(store, workspace, tmp_path / "o.parquet", kind="orders")
+    parquet = import_file(store, workspace, tmp_path / "o.parquet", kind="orders")
     assert (parquet.file_format, parquet.accepted, parquet.events_written) == ("parquet", 4, 4)
     jsonl = write_jsonl(tmp_path / "o.jsonl", items)
-    again = _import(store, workspace, jsonl, kind="orders")
+    again = import_file(store, workspace, jsonl, kind="orders")
     assert (again.file_format, again.accepted, again.already_imported) == ("jsonl", 4, 4)
-    csv = _import(
+    csv = import_file(
         store, workspace, write_csv(tmp_path / "o.csv", ORDERS_HEADER, ORDERS), kind="orders"
     )
     assert csv.events_written == 0 and count(store, "events") == 4
@@ -183,7 +165,7 @@ def test_jsonl_bad_line_is_one_rejected_row(
     path.write_text(
         '{"email": "a@example.vn", "age": 30}\n\n{"email": \n[1, 2]\n{"email": "b@example.vn"}\n'
     )
-    report = _import(store, workspace, path, mapping={"email": "email", "trait.age": "age"})
+    report = import_file(store, workspace, path, mapping={"email": "email", "trait.age": "age"})
     assert (report.total_rows, report.accepted, report.rejected) == (4, 2, 2)
     assert [(e.row, e.rule) for e in report.errors] == [(3, "json"), (4, "json")]
     traits = sorted(e["traits"]["email"] for e in events(store))
@@ -193,7 +175,7 @@ def test_jsonl_bad_line_is_one_rejected_row(
 def test_windows_1258_vietnamese_names(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "crm.csv"
     path.write_bytes(cp1258("Email,Tên,Thành phố\nan@example.vn,Nguyễn Thị Ánh Tuyết,Đà Nẵng\n"))
-    report = _import(
+    report = import_file(
         store, workspace, path, mapping={"email": "Email", "full_name": "Tên", "city": "Thành phố"}
     )
     assert report.encoding == "cp1258" and report.accepted == 1
@@ -207,7 +189,7 @@ def test_utf8_bom_header_maps_by_default(
 ) -> None:
     path = tmp_path / "crm.csv"
     path.write_bytes("\ufeffEMAIL\tFirst_Name\nan@example.vn\tÂn\n".encode())
-    report = _import(store, workspace, path)
+    report = import_file(store, workspace, path)
     assert report.accepted == 1 and report.encoding == "utf-8-sig"
     assert events(store)[0]["traits"] == {"email": "an@example.vn", "first_name": "Ân"}
 
@@ -215,14 +197,14 @@ def test_utf8_bom_header_maps_by_default(
 def test_explicit_encoding(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "crm.csv"
     path.write_bytes("email,first_name\nan@example.vn,Ân\n".encode("utf-16"))
-    report = _import(store, workspace, path, encoding="utf-16")
+    report = import_file(store, workspace, path, encoding="utf-16")
     assert events(store)[0]["traits"]["first_name"] == "Ân" and report.encoding == "utf-16"
 
 
 def test_keep_unmapped_and_month_first(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     header = ["email", "birth_date", "Hạng thẻ", "Ghi chú"]
     path = write_csv(tmp_path / "crm.csv", header, [["a@example.vn", "04/03/1990", "gold", "VIP"]])
-    report = _import(store, workspace, path, keep_unmapped=True, date_order="mdy")
+    report = import_file(store, workspace, path, keep_unmapped=True, date_order="mdy")
     assert report.accepted == 1
     traits = events(store)[0]["traits"]
     assert traits["birth_date"] == "1990-04-03"  # month first: April 3

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Workspace
-from tests.profiles.imports_data import ORDERS, ORDERS_HEADER, count, events, write_csv
+from tests.profiles.imports_data import (
+    ORDERS,
+    ORDERS_HEADER,
+    count,
+    events,
+    import_file,
+    write_csv,
+)
 from unicx.errors import StoreError, ValidationError
-from unicx.profiles.imports import ImportReport, get_import, run_import
+from unicx.profiles.imports import get_import
 from unicx.profiles.imports.load import ImportLoad
 from unicx.store import Store
-from unicx.workspace import open_store
-
-
-@pytest.fixture
-def store(workspace: Workspace) -> Iterator[Store]:
-    s = open_store(workspace.settings)
-    yield s
-    s.close()
-
-
-def _import(
-    store: Store, ws: Workspace, path: Path, kind: str = "profiles", **kw: object
-) -> ImportReport:
-    kw.setdefault("mapping", None)
-    kw.setdefault("encoding", None)
-    return run_import(store, ws.settings, kind=kind, path=path, actor="test", **kw)  # type: ignore[arg-type]
 
 
 def _nothing_written(store: Store, ws: Workspace) -> None:
@@ -42,7 +32,7 @@ def test_missing_mapped_column_fails_before_writing(
 ) -> None:
     path = write_csv(tmp_path / "crm.csv", ["Email", "Ten"], [["a@example.vn", "An"]])
     with pytest.raises(ValidationError) as err:
-        _import(store, workspace, path, mapping={"email": "E-mail", "first_name": "Ten"})
+        import_file(store, workspace, path, mapping={"email": "E-mail", "first_name": "Ten"})
     assert "E-mail" in err.value.message and "Email" in err.value.message  # what the file has
     assert err.value.issues[0].rule == "missing_column"
     _nothing_written(store, workspace)
@@ -53,11 +43,11 @@ def test_unknown_field_and_unmappable_file(
 ) -> None:
     path = write_csv(tmp_path / "crm.csv", ["Ten"], [["An"]])
     with pytest.raises(ValidationError, match="invalid mapping"):
-        _import(store, workspace, path, mapping={"nickname": "Ten"})
+        import_file(store, workspace, path, mapping={"nickname": "Ten"})
     with pytest.raises(ValidationError, match="user_id, email or phone"):
-        _import(store, workspace, path, mapping={"first_name": "Ten"})
+        import_file(store, workspace, path, mapping={"first_name": "Ten"})
     with pytest.raises(ValidationError, match="profiles or orders"):
-        _import(store, workspace, path, kind="customers")
+        import_file(store, workspace, path, kind="customers")
     _nothing_written(store, workspace)
 
 
@@ -74,7 +64,7 @@ def test_bad_rows_are_reported_and_written_to_rejects(
         ["null", "", "F", "", ""],
         ["test@test.com", "0", "+SUM(A1)", "", ""],
     ]
-    report = _import(store, workspace, write_csv(tmp_path / "crm.csv", header, rows))
+    report = import_file(store, workspace, write_csv(tmp_path / "crm.csv", header, rows))
     assert (report.total_rows, report.accepted, report.rejected) == (7, 1, 6)
     found = [(e.row, e.column, e.rule) for e in report.errors]
     assert found == [
@@ -115,7 +105,7 @@ def test_order_rules(store: Store, workspace: Workspace, tmp_path: Path) -> None
         ["D7", "a@example.vn", "", "1999-05-01", "S", "", "1", "10"],
         ["D8", "a@example.vn", "", "", "S", "", "1", "10"],
     ]
-    report = _import(
+    report = import_file(
         store, workspace, write_csv(tmp_path / "o.csv", ORDERS_HEADER, bad), kind="orders"
     )
     rules = [(e.row, e.column, e.rule) for e in report.errors]
@@ -139,7 +129,7 @@ def test_rows_with_wrong_field_count_keep_their_row_numbers(
     path.write_text(
         'email,first_name\na@example.vn,A\nb@example.vn,B,extra\n"c@example.vn","C\nD"\nbad\ne@example.vn,E\n'
     )
-    report = _import(store, workspace, path)
+    report = import_file(store, workspace, path)
     assert [(e.row, e.rule) for e in report.errors] == [(3, "field_count"), (5, "field_count")]
     assert report.accepted == 3 and report.total_rows == 5
     assert sorted(e["traits"]["first_name"] for e in events(store)) == ["A", "C\nD", "E"]
@@ -156,37 +146,37 @@ def test_failed_write_rolls_back_everything(
 
     monkeypatch.setattr(ImportLoad, "record", broken)
     with pytest.raises(StoreError):
-        _import(store, workspace, path, kind="orders")
+        import_file(store, workspace, path, kind="orders")
     _nothing_written(store, workspace)
     assert not list((workspace.path / "imports").glob("*.rejects.csv"))
 
 
-def test_max_errors_fails_the_whole_import(
+def test_max_errors_fails_the_wholeimport_file(
     store: Store, workspace: Workspace, tmp_path: Path
 ) -> None:
     rows = [["a@example.vn"], ["bad"], ["worse"]]
     path = write_csv(tmp_path / "crm.csv", ["email"], rows)
     with pytest.raises(ValidationError, match="max-errors 1"):
-        _import(store, workspace, path, max_errors=1)
+        import_file(store, workspace, path, max_errors=1)
     _nothing_written(store, workspace)
-    assert _import(store, workspace, path, max_errors=2).accepted == 1
+    assert import_file(store, workspace, path, max_errors=2).accepted == 1
 
 
 def test_hostile_files(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     garbage = tmp_path / "crm.csv"
     garbage.write_bytes(bytes(range(256)) * 64)
     with pytest.raises(ValidationError, match="binary"):
-        _import(store, workspace, garbage)
+        import_file(store, workspace, garbage)
     fake = tmp_path / "crm.parquet"
     fake.write_text("email\na@example.vn\n")
     with pytest.raises(ValidationError, match="Parquet"):
-        _import(store, workspace, fake)
+        import_file(store, workspace, fake)
     undecodable = tmp_path / "u.csv"
     undecodable.write_bytes(b"email\n\x81\x8d\x8e@example.vn\n")
     with pytest.raises(ValidationError, match="encoding"):
-        _import(store, workspace, undecodable)
+        import_file(store, workspace, undecodable)
     with pytest.raises(ValidationError, match="unknown encoding"):
-        _import(
+        import_file(
             store,
             workspace,
             write_csv(tmp_path / "ok.csv", ["email"], [["a@b.vn"]]),
@@ -195,13 +185,13 @@ def test_hostile_files(store: Store, workspace: Workspace, tmp_path: Path) -> No
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     with pytest.raises(ValidationError, match="empty"):
-        _import(store, workspace, empty)
+        import_file(store, workspace, empty)
     dupes = write_csv(tmp_path / "d.csv", ["email", "email"], [["a@b.vn", "c@d.vn"]])
     with pytest.raises(ValidationError, match="duplicate column"):
-        _import(store, workspace, dupes)
+        import_file(store, workspace, dupes)
     either = write_csv(tmp_path / "e.csv", ["email", "Email"], [["a@b.vn", "c@d.vn"]])
     with pytest.raises(ValidationError, match="could all be email"):
-        _import(store, workspace, either)
+        import_file(store, workspace, either)
     _nothing_written(store, workspace)
 
 
@@ -211,11 +201,11 @@ def test_huge_fields(store: Store, workspace: Workspace, tmp_path: Path) -> None
         ["email", "address"],
         [["a@example.vn", "x" * 100_000], ["b@example.vn", "ok"]],
     )
-    report = _import(store, workspace, path)
+    report = import_file(store, workspace, path)
     assert [(e.row, e.column, e.rule) for e in report.errors] == [(2, "address", "max_length")]
     assert report.accepted == 1
     monster = tmp_path / "m.csv"
     with monster.open("w") as f:  # a cell of 4 MB in a column nobody mapped
         f.write("email,note\nc@example.vn," + "y" * (4 << 20) + "\n")
-    assert _import(store, workspace, monster).accepted == 1
+    assert import_file(store, workspace, monster).accepted == 1
     assert max(len(str(e["traits"])) for e in events(store)) < 200
