@@ -186,6 +186,20 @@ def seed_person(store: Store, settings: Settings, p: Person) -> Person:
             [p.profile_id, LONG_AGO],
             step="t",
         )
+        s.execute(
+            "INSERT INTO model_traits VALUES (?, 'persona', '\"p1\"', 'personas', '1', ?)",
+            [p.profile_id, LONG_AGO],
+            step="t",
+        )
+        s.execute(
+            "INSERT INTO segment_members VALUES ('seg-1', ?, ?)", [p.profile_id, LONG_AGO], step="t"
+        )
+        s.execute(
+            "INSERT INTO segment_changes (segment_id, profile_id, change, occurred_at, version, "
+            "reason) VALUES ('seg-1', ?, 'entered', ?, 1, 'refresh')",
+            [p.profile_id, LONG_AGO],
+            step="t",
+        )
     return p
 
 

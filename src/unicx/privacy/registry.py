@@ -75,6 +75,9 @@ PERSON_TABLES: list[PersonTable] = [
     PersonTable("profile_traits", f"profile_id {_IN_PROFILE}", "name"),
     PersonTable("computed_traits", f"profile_id {_IN_PROFILE}", "name"),
     PersonTable("consents", f"profile_id {_IN_PROFILE}", "purpose"),
+    PersonTable("model_traits", f"profile_id {_IN_PROFILE}", "name"),
+    PersonTable("segment_members", f"profile_id {_IN_PROFILE}", "segment_id"),
+    PersonTable("segment_changes", f"profile_id {_IN_PROFILE}", "change_id"),
     PersonTable("events", "event_key IN (SELECT event_key FROM px_events)", "timestamp"),
 ]
 
@@ -88,6 +91,10 @@ NON_PERSONAL_TABLES: set[str] = {
     "imports",
     "tombstones",
     "audit_log",
+    # Definitions and daily counts: no profile ids.
+    "segments",
+    "segment_versions",
+    "segment_sizes",
 }
 
 TEMP_TABLES = ("px_profile", "px_ids", "px_events")

@@ -182,6 +182,66 @@ LEFT JOIN identities a ON a.id_type = 'anonymous_id' AND a.id_value = e.anonymou
 """
 
 
+# Segments (issue 4). Membership is materialized in segment_members and every change is appended
+# to segment_changes, whose change_id is the cursor journeys and destinations read from.
+# model_traits holds traits written by models (personas now, predictions later), separate from
+# computed_traits because a traits refresh rewrites that table from events.
+SEGMENTS_SQL = """
+CREATE SEQUENCE segment_change_seq START 1;
+CREATE TABLE segments (
+    segment_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    definition JSON NOT NULL,
+    status VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    created_by VARCHAR,
+    refreshed_at TIMESTAMPTZ,
+    edges_checked_at TIMESTAMPTZ
+);
+CREATE TABLE segment_versions (
+    segment_id VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    definition JSON NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by VARCHAR
+);
+CREATE TABLE segment_members (
+    segment_id VARCHAR NOT NULL,
+    profile_id VARCHAR NOT NULL,
+    entered_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE segment_changes (
+    change_id BIGINT NOT NULL DEFAULT nextval('segment_change_seq'),
+    segment_id VARCHAR NOT NULL,
+    profile_id VARCHAR NOT NULL,
+    change VARCHAR NOT NULL,
+    occurred_at TIMESTAMPTZ NOT NULL,
+    version INTEGER NOT NULL,
+    reason VARCHAR NOT NULL
+);
+CREATE TABLE segment_sizes (
+    segment_id VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    size BIGINT NOT NULL,
+    entered BIGINT NOT NULL,
+    exited BIGINT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE model_traits (
+    profile_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    value JSON,
+    model VARCHAR NOT NULL,
+    model_version VARCHAR NOT NULL,
+    computed_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -268,6 +328,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(2, "single_customer_view", SINGLE_CUSTOMER_VIEW_SQL),
+    Migration(3, "segments", SEGMENTS_SQL),
 )
 
 CREATE_VERSION_TABLE = """
