@@ -170,6 +170,20 @@ class Settings(BaseSettings):
         default="Asia/Ho_Chi_Minh",
         description="Workspace time zone: day boundaries of traits and reports.",
     )
+    segments_edge_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=86400,
+        description="How often the server re-evaluates profiles whose segment time window "
+        "edge has passed (e.g. their order dropped out of 'in the last 30 days').",
+    )
+    segments_global_interval_s: float = Field(
+        default=3600.0,
+        gt=0,
+        le=7 * 86400,
+        description="How often segments whose conditions depend on other profiles (top_percent, "
+        "early_adopter) are refreshed in full.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -28,12 +28,22 @@ class Permission(StrEnum):
     privacy_export = "privacy:export"
     privacy_erase = "privacy:erase"
     audit_read = "audit:read"
+    segments_read = "segments:read"
+    segments_write = "segments:write"
+    segments_export = "segments:export"
+    reports_read = "reports:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
     Role.analyst: frozenset(
-        {Permission.events_read, Permission.sources_read, Permission.profiles_read}
+        {
+            Permission.events_read,
+            Permission.sources_read,
+            Permission.profiles_read,
+            Permission.segments_read,
+            Permission.reports_read,
+        }
     ),
     # Marketers load and correct audience data; exporting or erasing a person stays with admins.
     Role.marketer: frozenset(
@@ -43,6 +53,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.profiles_read,
             Permission.profiles_write,
             Permission.imports_write,
+            Permission.segments_read,
+            Permission.segments_write,
+            Permission.segments_export,
+            Permission.reports_read,
         }
     ),
     Role.viewer: frozenset({Permission.sources_read}),

@@ -18,8 +18,10 @@ def refreshers() -> list[Refresher]:
     # imports this module, so a top-level import would tie the packages in a cycle.
     from unicx.privacy.consent import refresh_consents
     from unicx.profiles.traits import refresh_traits
+    from unicx.segments.refresh import refresh_segments
 
-    return [refresh_traits, refresh_consents]
+    # Segments last: their conditions read traits and consents.
+    return [refresh_traits, refresh_consents, refresh_segments]
 
 
 def refresh_derived(session: Session, settings: Settings, profile_ids: list[str] | None) -> None:

@@ -1,0 +1,408 @@
+"""A parsed segment definition -> one SQL query (DuckDB dialect) with bound parameters.
+
+Each leaf becomes a named CTE step producing the profile ids it holds; the boolean tree becomes
+``profile_id IN (SELECT profile_id FROM cN)`` tests over ``profiles``. Every value the user wrote
+is a bound parameter: names, property paths and values never reach the SQL text, so no
+definition can inject SQL. Relation names are tokens the evaluator swaps for the whole
+workspace or for a scope of touched profiles:
+
+- ``__EVENTS__``: rows of ``event_profiles`` (or the scope's copy of them);
+- ``__COMPUTED__``: ``profile_computed`` (built-in traits, one typed row per profile);
+- ``__SCOPE__``: empty, or ``AND profile_id IN (<targets>)`` to narrow profile-keyed tables.
+
+A condition that holds for people with no matching event (``count`` lt 1, a sum below a bound)
+is compiled as the complement of the people whose events break it, so it also holds for people
+who never did the event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from unicx.segments import definition as d
+from unicx.segments.vocabulary import SPECIAL_EVENTS, Trait
+
+NOW = "CAST($now AS TIMESTAMPTZ)"
+PREV = "CAST($prev AS TIMESTAMPTZ)"
+
+
+class Resolver(Protocol):
+    def trait(self, path: str, name: str) -> Trait: ...
+    def segment(self, path: str, ref: str) -> str: ...
+    def event(self, path: str, name: str) -> None: ...
+    def property(self, path: str, event: str, prop: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Profiles whose membership may change between ``$prev`` and ``$now`` without an event:
+    the SQL selects them (params: the leaf's plus ``prev`` and ``now``)."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Compiled:
+    sql: str
+    params: dict[str, Any]
+    edges: list[Edge] = field(default_factory=list)
+    refs: set[str] = field(default_factory=set)
+    # Depends on other profiles (rank thresholds, launch dates): incremental evaluation is
+    # exact for the profiles evaluated, the rest catch up at the next full pass.
+    global_: bool = False
+
+    def render(self, *, events: str, computed: str, scope: str) -> str:
+        return (
+            self.sql.replace("__EVENTS__", events)
+            .replace("__COMPUTED__", computed)
+            .replace("__SCOPE__", scope)
+        )
+
+
+def compile_segment(node: d.Node, resolver: Resolver) -> Compiled:
+    builder = _Builder(resolver)
+    where = builder.node(node)
+    steps = ",\n".join(f"c{i} AS (\n  {sql}\n)" for i, sql in enumerate(builder.steps))
+    sql = f"WITH {steps}\nSELECT profile_id FROM profiles WHERE ({where}) __SCOPE__"
+    return Compiled(sql, builder.params, builder.edges, builder.refs, builder.global_)
+
+
+class _Builder:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.steps: list[str] = []
+        self.params: dict[str, Any] = {"now": None}
+        self.edges: list[Edge] = []
+        self.refs: set[str] = set()
+        self.global_ = False
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = list(value) if isinstance(value, tuple) else value
+        return f"${name}"
+
+    def step(self, sql: str, *, complement: bool = False) -> str:
+        self.steps.append(sql)
+        test = f"profile_id IN (SELECT profile_id FROM c{len(self.steps) - 1})"
+        return f"NOT ({test})" if complement else test
+
+    def node(self, node: d.Node) -> str:
+        if isinstance(node, d.Group):
+            parts = [self.node(c) for c in node.children]
+            if node.kind == "not":
+                return f"NOT ({parts[0]})"
+            joiner = " AND " if node.kind == "all" else " OR "
+            return "(" + joiner.join(parts) + ")"
+        method: Callable[[d.Node], str] = getattr(self, f"leaf_{type(node).__name__}")
+        return method(node)
+
+    # -- events ------------------------------------------------------------------------------
+
+    def match(self, event: str, where: tuple[d.PropertyCond, ...], alias: str, path: str) -> str:
+        self.resolver.event(path, event)
+        if event in SPECIAL_EVENTS:
+            parts = [f"{alias}.type = {self.bind(SPECIAL_EVENTS[event])}"]
+        else:
+            parts = [f"{alias}.event = {self.bind(event)}"]
+        for cond in where:
+            self.resolver.property(cond.path, event, cond.prop)
+            parts.append(self.property(cond, alias))
+        return " AND ".join(parts)
+
+    def property(self, cond: d.PropertyCond, alias: str) -> str:
+        if cond.prop.startswith("products[]."):
+            keys = cond.prop.removeprefix("products[].").split(".")
+            items = f"json_extract_string({alias}.properties, {self.bind(_json_path(keys, True))})"
+            if cond.op == "exists":
+                return f"len(list_filter({items}, x -> x IS NOT NULL)) > 0"
+            values = cond.value if cond.op == "in" else (cond.value,)
+            return f"list_has_any({items}, {self.bind([str(_text(v)) for v in values])})"
+        path = self.bind(_json_path(cond.prop.split("."), False))
+        expr = f"json_extract_string({alias}.properties, {path})"
+        return self.compare(expr, cond.op, cond.value, loose=True)
+
+    def compare(self, expr: str, op: str, value: Any, *, loose: bool) -> str:
+        """``expr op value``; ``loose``: expr is text (JSON), cast it to the value's type."""
+        if op == "exists":
+            return f"{expr} IS NOT NULL"
+        if op == "not_exists":
+            return f"{expr} IS NULL"
+        sample = value[0] if isinstance(value, tuple) else value
+        if loose and isinstance(sample, bool):
+            expr, value = f"lower({expr})", _text(value)
+        elif (
+            loose and _number(sample) and (not isinstance(value, tuple) or all(map(_number, value)))
+        ):
+            expr = f"TRY_CAST({expr} AS DOUBLE)"
+        elif loose:
+            value = tuple(map(_text, value)) if isinstance(value, tuple) else _text(value)
+        sql_ops = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+        if op in sql_ops:
+            return f"{expr} {sql_ops[op]} {self.bind(value)}"
+        if op == "in":
+            return f"list_contains({self.bind(value)}, {expr})"
+        if op == "not_in":
+            return f"NOT list_contains({self.bind(value)}, {expr})"
+        if op == "between":
+            return f"{expr} BETWEEN {self.bind(value[0])} AND {self.bind(value[1])}"
+        if op == "contains":
+            return f"contains(lower(CAST({expr} AS VARCHAR)), {self.bind(str(value).lower())})"
+        if op == "starts_with":
+            return f"starts_with(CAST({expr} AS VARCHAR), {self.bind(value)})"
+        raise AssertionError(op)  # parse() admits no other operator
+
+    def window(self, window: d.Window | None, column: str) -> str:
+        if window is None:
+            return ""
+        if window.last_s is not None:
+            return f" AND {column} >= {NOW} - to_seconds({self.bind(window.last_s)})"
+        out = ""
+        if window.start is not None:
+            out += f" AND {column} >= {self.bind(window.start)}"
+        if window.end is not None:
+            out += f" AND {column} < {self.bind(window.end)}"
+        return out
+
+    def leaf_EventCond(self, node: d.EventCond) -> str:
+        match = self.match(node.event, node.where, "e", f"{node.path}.event")
+        where = match + self.window(node.window, "e.timestamp")
+        if node.window is not None and node.window.last_s is not None:
+            self.edge_events(match, node.window.last_s)
+        if node.not_followed_by is not None:
+            where += self.follow_up(node.not_followed_by, match)
+        if node.sum_of is not None:
+            self.resolver.property(f"{node.path}.sum.property", node.event, node.sum_of)
+            path = self.bind(_json_path(node.sum_of.split("."), False))
+            agg = f"coalesce(sum(TRY_CAST(json_extract_string(e.properties, {path}) AS DOUBLE)), 0)"
+        else:
+            agg = "count(*)"
+        bound = self.bound(agg, node.count)
+        zero = node.count.holds_for_zero()
+        having = f"NOT ({bound})" if zero else bound
+        sql = (
+            f"SELECT e.profile_id FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL AND {where}\n"
+            f"  GROUP BY e.profile_id HAVING {having}"
+        )
+        return self.step(sql, complement=zero)
+
+    def bound(self, agg: str, cmp: d.Compare) -> str:
+        if isinstance(cmp.value, tuple):
+            return f"{agg} BETWEEN {self.bind(cmp.value[0])} AND {self.bind(cmp.value[1])}"
+        sql_ops = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+        return f"{agg} {sql_ops[cmp.op]} {self.bind(cmp.value)}"
+
+    def follow_up(self, follow: d.FollowUp, base_match: str) -> str:
+        within = self.bind(follow.within_s)
+        match = self.match(follow.event, follow.where, "f", f"{follow.path}.event")
+        # Counted once the follow-up window has passed without the follow-up event, so a
+        # cart added a minute ago is not "abandoned" yet; the scheduler catches the moment.
+        self.edge_events(base_match, follow.within_s)
+        return (
+            f" AND e.timestamp <= {NOW} - to_seconds({within})"
+            f" AND NOT EXISTS (SELECT 1 FROM __EVENTS__ f WHERE f.profile_id = e.profile_id"
+            f" AND {match} AND f.timestamp >= e.timestamp"
+            f" AND f.timestamp <= e.timestamp + to_seconds({within}))"
+        )
+
+    def edge_events(self, match: str, seconds: int) -> None:
+        w = self.bind(seconds)
+        sql = (
+            "SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL"
+            f" AND {match} AND e.timestamp > {PREV} - to_seconds({w})"
+            f" AND e.timestamp <= {NOW} - to_seconds({w})"
+        )
+        self.edges.append(Edge(sql, used_params(sql, self.params)))
+
+    # -- traits and context ------------------------------------------------------------------
+
+    def leaf_TraitCond(self, node: d.TraitCond) -> str:
+        trait = self.resolver.trait(f"{node.path}.trait", node.trait)
+        check_trait_op(trait, node)
+        builtin = trait.source == "builtin"
+        if builtin:
+            _check_column(trait.name)
+            table, name_test = "__COMPUTED__", "true"
+        else:
+            table, name_test = trait.table, f"name = {self.bind(trait.name)}"
+        typed = trait.name if builtin else _json_value(trait.type)
+        if node.op == "top_percent":
+            self.global_ = True
+            full = "profile_computed" if builtin else trait.table
+            share = self.bind(1 - float(node.value) / 100)
+            cut = f"(SELECT quantile_cont({typed}, {share}) FROM {full} WHERE {name_test})"
+            test = f"{typed} >= {cut}"
+        elif node.op in d.TIME_OPS:
+            test = self.time_test(typed, node.op, node.value)
+            if node.op in ("within_last", "before_last"):
+                self.edge_trait(trait, typed, node.value)
+        else:
+            # Stored JSON traits compare as text cast to the value's type: never a cast error.
+            column = trait.name if builtin else "(value->>'$')"
+            test = self.compare(column, node.op, node.value, loose=not builtin)
+        if node.op == "not_exists":
+            exists = f"SELECT profile_id FROM {table} WHERE {name_test} AND {typed} IS NOT NULL"
+            return self.step(f"{exists} __SCOPE__", complement=True)
+        return self.step(f"SELECT profile_id FROM {table} WHERE {name_test} AND {test} __SCOPE__")
+
+    def time_test(self, column: str, op: str, value: Any) -> str:
+        if op == "within_last":
+            return f"{column} >= {NOW} - to_seconds({self.bind(value)})"
+        if op == "before_last":
+            return f"{column} < {NOW} - to_seconds({self.bind(value)})"
+        return f"{column} {'>=' if op == 'after' else '<'} {self.bind(value)}"
+
+    def edge_trait(self, trait: Trait, column: str, seconds: int) -> None:
+        # Built-in traits are read from computed_traits by name: the pivot view costs a scan of
+        # every trait of every profile, the scheduler only needs one name.
+        w = self.bind(seconds)
+        table = "computed_traits" if trait.source == "builtin" else trait.table
+        if trait.source == "builtin":
+            column = _json_value("time")
+        sql = (
+            f"SELECT DISTINCT profile_id FROM {table} WHERE name = {self.bind(trait.name)}"
+            f" AND {column} > {PREV} - to_seconds({w}) AND {column} <= {NOW} - to_seconds({w})"
+        )
+        self.edges.append(Edge(sql, used_params(sql, self.params)))
+
+    def leaf_ContextCond(self, node: d.ContextCond) -> str:
+        column = f"e.{node.field}"  # from a fixed list of event columns (definition.CONTEXT_FIELDS)
+        window = self.window(node.window, "e.timestamp")
+        if node.window is not None and node.window.last_s is not None:
+            self.edge_events(f"{column} IS NOT NULL", node.window.last_s)
+        latest = (
+            f"SELECT e.profile_id, arg_max({column}, e.timestamp) AS v FROM __EVENTS__ e "
+            f"WHERE e.profile_id IS NOT NULL AND {column} IS NOT NULL{window} GROUP BY e.profile_id"
+        )
+        if node.op == "not_exists":
+            return self.step(f"SELECT profile_id FROM ({latest})", complement=True)
+        test = self.compare("v", node.op, node.value, loose=True)
+        return self.step(f"SELECT profile_id FROM ({latest}) WHERE {test}")
+
+    # -- membership, consent, identifiers, early adopters ------------------------------------
+
+    def leaf_SegmentRef(self, node: d.SegmentRef) -> str:
+        segment_id = self.resolver.segment(f"{node.path}.segment", node.ref)
+        self.refs.add(segment_id)
+        return self.step(
+            f"SELECT profile_id FROM segment_members WHERE segment_id = {self.bind(segment_id)}"
+            " __SCOPE__"
+        )
+
+    def leaf_ConsentCond(self, node: d.ConsentCond) -> str:
+        purpose = self.bind(node.purpose)
+        if node.state == "unknown":
+            sql = f"SELECT profile_id FROM consents WHERE purpose = {purpose} __SCOPE__"
+            return self.step(sql, complement=True)
+        granted = "granted" if node.state == "granted" else "NOT granted"
+        return self.step(
+            f"SELECT profile_id FROM consents WHERE purpose = {purpose} AND {granted} __SCOPE__"
+        )
+
+    def leaf_HasCond(self, node: d.HasCond) -> str:
+        if node.identifier == "push_token":
+            return self.step(
+                "SELECT e.profile_id FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL"
+                " AND json_extract_string(e.context, '$.device.token') IS NOT NULL"
+            )
+        return self.step(
+            "SELECT profile_id FROM identities WHERE id_type = "
+            f"{self.bind(node.identifier)} __SCOPE__"
+        )
+
+    def leaf_EarlyAdopter(self, node: d.EarlyAdopter) -> str:
+        self.global_ = True
+        key = "category" if node.level == "category" else "product_id"
+        launched, bought = self.bind(node.launched_s), self.bind(node.bought_s)
+        items = self.bind(f"$.products[*].{key}")
+        single = self.bind(f"$.{key}")
+        # Launch = the item's first appearance in any view, add or order of the workspace.
+        return self.step(
+            f"""SELECT DISTINCT o.profile_id FROM (
+    SELECT e.profile_id, e.timestamp, unnest(list_append(
+      json_extract_string(e.properties, {items}), json_extract_string(e.properties, {single})
+    )) AS item
+    FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL AND e.event = 'Order Completed'
+  ) o JOIN (
+    SELECT item, min(timestamp) AS launched FROM (
+      SELECT timestamp, unnest(list_append(
+        json_extract_string(properties, {items}), json_extract_string(properties, {single})
+      )) AS item
+      FROM events WHERE event IN ('Product Viewed', 'Product Added', 'Order Completed')
+    ) WHERE item IS NOT NULL GROUP BY item
+    HAVING min(timestamp) >= {NOW} - to_seconds({launched})
+  ) l USING (item)
+  WHERE o.timestamp <= l.launched + to_seconds({bought})"""
+        )
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The named parameters ``sql`` uses (DuckDB refuses unused ones; ``$p1`` is not ``$p10``)."""
+    names = set(_PARAM.findall(sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
+_OPS_BY_TYPE: dict[str, set[str]] = {
+    "number": {*d.COMPARE_OPS, "in", "not_in", "between", "top_percent", *d.PRESENCE_OPS},
+    "string": {*d.VALUE_OPS, *d.PRESENCE_OPS},
+    "time": {*d.TIME_OPS, *d.PRESENCE_OPS},
+    "bool": {"eq", "neq", *d.PRESENCE_OPS},
+    "any": {*d.VALUE_OPS, *d.PRESENCE_OPS},
+}
+
+
+def check_trait_op(trait: Trait, node: d.TraitCond) -> None:
+    """Operator and value fit the trait's type (``revenue contains 'x'`` is refused)."""
+    if node.op not in _OPS_BY_TYPE[trait.type]:
+        ops = ", ".join(sorted(_OPS_BY_TYPE[trait.type]))
+        raise d.issue(
+            f"{node.path}.op", "type_mismatch", f"{trait.name} is a {trait.type} trait: use {ops}"
+        )
+    values = node.value if isinstance(node.value, tuple) else (node.value,)
+    if node.op in d.PRESENCE_OPS or node.op in d.TIME_OPS or node.op == "top_percent":
+        return
+    checks: dict[str, Callable[[Any], bool]] = {
+        "number": _number,
+        "string": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+    }
+    wanted = checks.get(trait.type)
+    if wanted is not None and not all(wanted(v) for v in values):
+        raise d.issue(
+            f"{node.path}.value", "type_mismatch", f"{trait.name} is a {trait.type} trait"
+        )
+
+
+def _json_path(keys: list[str], items: bool) -> str:
+    quoted = ".".join(f'"{k}"' for k in keys)
+    return f"$.products[*].{quoted}" if items else f"$.{quoted}"
+
+
+def _json_value(kind: str) -> str:
+    casts = {"number": "DOUBLE", "time": "TIMESTAMPTZ", "bool": "BOOLEAN"}
+    if kind in casts:
+        return f"TRY_CAST(value->>'$' AS {casts[kind]})"
+    return "(value->>'$')"
+
+
+def _check_column(name: str) -> None:
+    # Built-in trait names come from information_schema, never from the definition; this
+    # guards the one place a name is written into SQL text.
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise AssertionError(f"unexpected column name {name!r}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

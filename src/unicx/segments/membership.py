@@ -1,0 +1,186 @@
+"""Materialized membership: evaluate a compiled segment and apply the difference.
+
+Evaluation runs over the whole workspace or over a scope of profiles (those an ingest pass
+touched, those whose window edge passed). Applying a result only writes the difference: people
+who entered or exited are appended to ``segment_changes`` (the ``Segment Entered`` / ``Segment
+Exited`` records journeys and destinations read), ``segment_members`` is updated, and today's row
+of ``segment_sizes`` (workspace time zone) carries the size and the day's entries and exits.
+Everything happens in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from unicx.profiles.scope import EVENTS, TARGETS, scope_for
+from unicx.segments.compiler import Compiled, used_params
+from unicx.store import Session
+
+NEW = "unicx_seg_new"
+DELTA = "unicx_seg_delta"
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What the compiled SQL's tokens stand for in one evaluation."""
+
+    events: str = "event_profiles"
+    computed: str = "profile_computed"
+    scope: str = ""
+
+    @property
+    def full(self) -> bool:
+        return not self.scope
+
+
+FULL = Relations()
+
+
+@contextmanager
+def relations_for(session: Session, profile_ids: list[str] | None) -> Iterator[Relations]:
+    """The relations of a full evaluation (None) or of one over ``profile_ids``."""
+    if profile_ids is None:
+        yield FULL
+        return
+    with scope_for(session, profile_ids):
+        yield Relations(
+            events=EVENTS,
+            computed="profile_computed",
+            scope=f"AND profile_id IN (SELECT profile_id FROM {TARGETS})",
+        )
+
+
+@dataclass(frozen=True)
+class Live:
+    """An active segment ready to evaluate."""
+
+    segment_id: str
+    name: str
+    version: int
+    compiled: Compiled
+
+
+@dataclass
+class Delta:
+    entered: int = 0
+    exited: int = 0
+
+
+def select_members(
+    session: Session, compiled: Compiled, rel: Relations, *, now: datetime, into: str = NEW
+) -> None:
+    """Evaluate ``compiled`` into the temp table ``into(profile_id)``."""
+    sql = compiled.render(events=rel.events, computed=rel.computed, scope=rel.scope)
+    params = used_params(sql, {**compiled.params, "now": now})
+    session.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params, step="segments.eval")
+
+
+def apply(
+    session: Session,
+    segment: Live,
+    rel: Relations,
+    *,
+    now: datetime,
+    reason: str,
+    timezone: str,
+) -> Delta:
+    """Evaluate ``segment`` over ``rel`` and record who entered and exited."""
+    select_members(session, segment.compiled, rel, now=now)
+    sid = {"sid": segment.segment_id}
+    session.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {DELTA} AS
+        SELECT profile_id, 'entered' AS change FROM {NEW} WHERE profile_id NOT IN (
+          SELECT profile_id FROM segment_members WHERE segment_id = $sid)
+        UNION ALL
+        SELECT profile_id, 'exited' FROM segment_members
+        WHERE segment_id = $sid {rel.scope} AND profile_id NOT IN (SELECT profile_id FROM {NEW})""",
+        sid,
+        step="segments.delta",
+    )
+    row = session.fetchone(
+        f"SELECT count(*) FILTER (WHERE change = 'entered'), "
+        f"count(*) FILTER (WHERE change = 'exited') FROM {DELTA}",
+        step="segments.delta_count",
+    )
+    delta = Delta(int(row[0]), int(row[1])) if row else Delta()
+    if delta.entered or delta.exited:
+        _write_delta(session, segment, now=now, reason=reason)
+    _write_size(session, segment.segment_id, delta, now=now, timezone=timezone)
+    return delta
+
+
+def _write_delta(session: Session, segment: Live, *, now: datetime, reason: str) -> None:
+    params = {"sid": segment.segment_id, "now": now, "ver": segment.version, "why": reason}
+    session.execute(
+        f"""INSERT INTO segment_changes (segment_id, profile_id, change, occurred_at, version,
+                                         reason)
+        SELECT $sid, profile_id, change, $now, $ver, $why FROM {DELTA} ORDER BY change, profile_id
+        """,
+        params,
+        step="segments.changes",
+    )
+    session.execute(
+        f"DELETE FROM segment_members WHERE segment_id = $sid AND profile_id IN "
+        f"(SELECT profile_id FROM {DELTA} WHERE change = 'exited')",
+        {"sid": segment.segment_id},
+        step="segments.exit",
+    )
+    session.execute(
+        f"INSERT INTO segment_members SELECT $sid, profile_id, $now FROM {DELTA} "
+        f"WHERE change = 'entered'",
+        {"sid": segment.segment_id, "now": now},
+        step="segments.enter",
+    )
+
+
+def _write_size(
+    session: Session, segment_id: str, delta: Delta, *, now: datetime, timezone: str
+) -> None:
+    day = now.astimezone(ZoneInfo(timezone)).date()
+    key = {"sid": segment_id, "day": day}
+    have = session.fetchone(
+        "SELECT entered, exited FROM segment_sizes WHERE segment_id = $sid AND day = $day",
+        key,
+        step="segments.size_read",
+    )
+    if have is not None and not (delta.entered or delta.exited):
+        return
+    entered, exited = (int(have[0]), int(have[1])) if have else (0, 0)
+    session.execute(
+        "DELETE FROM segment_sizes WHERE segment_id = $sid AND day = $day",
+        key,
+        step="segments.size",
+    )
+    session.execute(
+        "INSERT INTO segment_sizes SELECT $sid, $day, "
+        "(SELECT count(*) FROM segment_members WHERE segment_id = $sid), $e, $x, $now",
+        {**key, "e": entered + delta.entered, "x": exited + delta.exited, "now": now},
+        step="segments.size",
+    )
+
+
+def apply_all(
+    session: Session,
+    segments: list[Live],
+    profile_ids: list[str] | None,
+    *,
+    now: datetime,
+    reason: str,
+    timezone: str,
+) -> dict[str, Delta]:
+    """Evaluate ``segments`` (in dependency order) for ``profile_ids`` (None: everyone)."""
+    if not segments or (profile_ids is not None and not profile_ids):
+        return {}
+    out: dict[str, Delta] = {}
+    with relations_for(session, profile_ids) as rel:
+        for segment in segments:
+            out[segment.segment_id] = apply(
+                session, segment, rel, now=now, reason=reason, timezone=timezone
+            )
+        for table in (NEW, DELTA):
+            session.execute(f"DROP TABLE IF EXISTS {table}", step="segments.cleanup")
+    return out

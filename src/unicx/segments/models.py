@@ -1,0 +1,117 @@
+"""Public models of segments: what the API and CLI send and receive."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["custom", "template", "persona"]
+
+
+class SegmentCreate(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+    definition: dict[str, Any] = Field(
+        description='Condition tree: docs/segments.md (e.g. {"all": [...]}).'
+    )
+    kind: Kind = "custom"
+
+
+class SegmentUpdate(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    definition: dict[str, Any] | None = None
+
+
+class DefinitionBody(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    definition: dict[str, Any]
+
+
+class SegmentPublic(BaseModel):
+    segment_id: str
+    name: str
+    description: str
+    kind: str
+    version: int
+    definition: dict[str, Any]
+    status: str
+    size: int
+    created_at: datetime
+    updated_at: datetime
+    refreshed_at: datetime | None = None
+
+
+class Issue(BaseModel):
+    field: str
+    rule: str
+    message: str
+
+
+class Validation(BaseModel):
+    valid: bool
+    sql: str = Field(description="The compiled query ($pN are bound parameters).")
+    warnings: list[Issue] = []
+    time_windows: bool = Field(description="Membership also changes as time passes.")
+    depends_on_others: bool = Field(
+        description="Uses rank thresholds or launch dates: refreshed in full on a schedule."
+    )
+    references: list[str] = []
+
+
+class Preview(BaseModel):
+    count: int
+    sample: list[dict[str, Any]]
+    seconds: float
+    warnings: list[Issue] = []
+
+
+class Member(BaseModel):
+    profile_id: str
+    entered_at: datetime
+    traits: dict[str, Any] = {}
+
+
+class MemberPage(BaseModel):
+    segment_id: str
+    size: int
+    members: list[Member]
+    next_cursor: str | None = None
+
+
+class Change(BaseModel):
+    change_id: int
+    event: Literal["Segment Entered", "Segment Exited"]
+    segment_id: str
+    profile_id: str
+    occurred_at: datetime
+    version: int
+    reason: str
+
+
+class SizePoint(BaseModel):
+    day: date
+    size: int
+    entered: int
+    exited: int
+
+
+class ProfileSegment(BaseModel):
+    segment_id: str
+    name: str
+    entered_at: datetime
+
+
+class RefreshResult(BaseModel):
+    segments: int
+    entered: int
+    exited: int
+    seconds: float
+    per_segment: dict[str, dict[str, int]] = {}
