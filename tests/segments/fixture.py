@@ -41,7 +41,9 @@ def ago(*, days: float = 0, hours: float = 0) -> str:
 
 
 def order(who: str, at: str, revenue: int, *categories: str) -> dict[str, Any]:
-    products = [{"product_id": f"sku-{c}", "category": c, "price": 1, "quantity": 1} for c in categories]
+    products = [
+        {"product_id": f"sku-{c}", "category": c, "price": 1, "quantity": 1} for c in categories
+    ]
     props = {"order_id": f"o-{who}-{at}", "revenue": revenue, "currency": "VND",
              "category": categories[0], "products": products}  # fmt: skip
     return event("track", at, user_id=who, event="Order Completed", properties=props)

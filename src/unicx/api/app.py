@@ -21,6 +21,8 @@ from unicx.api import (
     matching,
     privacy,
     profiles,
+    reports,
+    segments,
     sources,
     traits,
 )
@@ -36,6 +38,7 @@ from unicx.ingest.writer import EventWriter
 from unicx.profiles.daily import DailyTraitsRefresh
 from unicx.profiles.pipeline import ProfileUpdater
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
+from unicx.segments.refresh import SegmentScheduler
 from unicx.workspace import open_store
 
 log = logging.getLogger(__name__)
@@ -75,10 +78,12 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         ctx.writer.start()
         if ctx.updater is not None:
             ctx.updater.start()
-        daily = None
+        daily = segment_clock = None
         if ctx.updater is not None:
             daily = DailyTraitsRefresh(ctx.store, settings)
             daily.start()
+            segment_clock = SegmentScheduler(ctx.store, settings)
+            segment_clock.start()
         retention = None
         if settings.events_retention_days is not None:
             retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
@@ -98,6 +103,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
                 retention.stop()
             if daily is not None:
                 daily.stop()
+            if segment_clock is not None:
+                segment_clock.stop()
             if ctx.pool is not None:
                 ctx.pool.close()
             ctx.writer.stop()
@@ -119,6 +126,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     errors.install(app)
     routers = (
         ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
+        segments, reports,
     )  # fmt: skip
     for module in (*routers, docs):
         app.include_router(module.router)

@@ -16,7 +16,7 @@ from unicx.errors import FieldIssue, UnicxError, ValidationError
 from unicx.segments import definition as d
 from unicx.segments.compiler import Compiled, compile_segment
 from unicx.segments.membership import Live
-from unicx.segments.vocabulary import Trait, Vocabulary, load, properties_of
+from unicx.segments.vocabulary import SPECIAL_EVENTS, Trait, Vocabulary, load, properties_of
 from unicx.store import Session
 
 log = logging.getLogger(__name__)
@@ -56,17 +56,15 @@ class Resolver:
         return found
 
     def event(self, path: str, name: str) -> None:
-        if not self.vocab.events or name in self.vocab.events:
+        if name in SPECIAL_EVENTS or name in self.vocab.events:
             return
         hint = self.vocab.suggest(name, self.vocab.events)
         extra = f" (did you mean {hint!r}?)" if hint else ""
         self._unknown(path, "unknown_event", f"no event {name[:64]!r} seen yet{extra}")
 
     def property(self, path: str, event: str, prop: str) -> None:
-        if self.vocab.events and event not in self.vocab.events:
-            return  # the event itself was reported
-        if not self.vocab.events:
-            return
+        if event not in self.vocab.events:
+            return  # the event itself was reported (or is $page etc.: free-form properties)
         seen = properties_of(self.session, self.vocab, event)
         key = prop if prop.startswith("products[].") else prop.split(".")[0]
         if key in seen:

@@ -108,7 +108,7 @@ class SegmentService:
                     step="segments.preview_sample",
                 )
             ]
-            traits = _traits_of(s, ids, list(SAMPLE_TRAITS))
+            traits = traits_of(s, ids, list(SAMPLE_TRAITS))
             s.execute(f"DROP TABLE IF EXISTS {NEW}", step="segments.preview_drop")
         return Preview(
             count=int(row[0]) if row else 0,
@@ -278,7 +278,7 @@ class SegmentService:
             raise d.issue("limit", "range", f"1 to {MAX_PAGE}")
         with self.store.session() as s:
             segment = _public(s, self._row(s, segment_id))
-            names = _check_traits(s, traits or [])
+            names = check_traits(s, traits or [])
             rows = s.fetchall(
                 "SELECT profile_id, entered_at FROM segment_members WHERE segment_id = ? "
                 "AND profile_id > ? ORDER BY profile_id LIMIT ?",
@@ -286,7 +286,7 @@ class SegmentService:
                 step="segments.members",
             )
             page = rows[:limit]
-            values = _traits_of(s, [str(r[0]) for r in page], names)
+            values = traits_of(s, [str(r[0]) for r in page], names)
         members = [
             Member(profile_id=str(p), entered_at=at, traits=values.get(str(p), {}))
             for p, at in page
@@ -379,7 +379,7 @@ def _public(s: Session, row: dict[str, Any]) -> SegmentPublic:
     )
 
 
-def _check_traits(s: Session, names: list[str]) -> list[str]:
+def check_traits(s: Session, names: list[str]) -> list[str]:
     if len(names) > 50:
         raise d.issue("traits", "too_many", "at most 50 traits")
     if not names:
@@ -396,7 +396,7 @@ def _check_traits(s: Session, names: list[str]) -> list[str]:
     return names
 
 
-def _traits_of(s: Session, ids: list[str], names: list[str]) -> dict[str, dict[str, Any]]:
+def traits_of(s: Session, ids: list[str], names: list[str]) -> dict[str, dict[str, Any]]:
     """{profile_id: {trait: value}} for a page of profiles, from every trait source."""
     if not ids or not names:
         return {}

@@ -94,7 +94,7 @@ def load(session: Session, *, traits_only: bool = False) -> Vocabulary:
             "SELECT DISTINCT event FROM events WHERE event IS NOT NULL",
             step="segments.vocab.events",
         )
-    } | set(SPECIAL_EVENTS)
+    }
     vocab.identifiers = {
         str(r[0])
         for r in session.fetchall(

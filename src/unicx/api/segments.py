@@ -1,0 +1,226 @@
+"""Segments over HTTP: define, validate, preview, list, members, export, changes, refresh.
+
+Definitions are read from the raw body with a size cap and a JSON nesting cap (orjson stops at
+1,024 levels) instead of FastAPI's parser, so a hostile tree is a 400 naming the rule, never a
+recursion error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
+
+from unicx.api.body import read_limited
+from unicx.api.deps import Ctx, ProfilesReader, SegmentsExporter, SegmentsReader, SegmentsWriter
+from unicx.errors import FieldIssue, ValidationError
+from unicx.segments.export import EXPORT_FORMATS, export_members
+from unicx.segments.models import (
+    Change,
+    DefinitionBody,
+    MemberPage,
+    Preview,
+    ProfileSegment,
+    RefreshResult,
+    SegmentCreate,
+    SegmentPublic,
+    SegmentUpdate,
+    SizePoint,
+    Validation,
+)
+from unicx.segments.refresh import refresh_all
+from unicx.segments.service import SegmentService
+
+router = APIRouter(prefix="/v1", tags=["segments"])
+MAX_BODY = 256 * 1024
+SegmentId = Annotated[str, Path(min_length=1, max_length=100)]
+Strict = Annotated[
+    bool,
+    Query(
+        description="Unknown event and property names are errors (false: warnings, for "
+        "segments defined before their first event arrives)."
+    ),
+]
+M = TypeVar("M", bound=BaseModel)
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+async def _read(request: Request, model: type[M]) -> M:
+    raw = await read_limited(request, MAX_BODY)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError(
+            "body is not valid JSON (or nests deeper than 1,024 levels)",
+            issues=[FieldIssue("$", "json", str(exc)[:200])],
+        ) from None
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        issues = [
+            FieldIssue(".".join(str(p) for p in e["loc"]) or "$", e["type"], e["msg"])
+            for e in exc.errors()[:20]
+        ]
+        raise ValidationError(f"{issues[0].field}: {issues[0].message}", issues=issues) from None
+
+
+def _service(ctx: Ctx) -> SegmentService:
+    return SegmentService(ctx.store, ctx.settings)
+
+
+@router.get("/segments", response_model=list[SegmentPublic])
+async def list_segments(ctx: Ctx, _: SegmentsReader) -> list[SegmentPublic]:
+    """Active segments with their current size."""
+    return await run_in_threadpool(_service(ctx).all)
+
+
+@router.post(
+    "/segments",
+    response_model=SegmentPublic,
+    status_code=201,
+    openapi_extra=_body_schema(SegmentCreate),
+)
+async def create_segment(
+    ctx: Ctx, who: SegmentsWriter, request: Request, strict: Strict = True
+) -> SegmentPublic:
+    """Validate, save (version 1) and materialize a segment; 400 names the broken path."""
+    body = await _read(request, SegmentCreate)
+    return await run_in_threadpool(_service(ctx).create, body, actor=who.key_id, strict=strict)
+
+
+@router.post(
+    "/segments/validate", response_model=Validation, openapi_extra=_body_schema(DefinitionBody)
+)
+async def validate_segment(
+    ctx: Ctx, _: SegmentsReader, request: Request, strict: Strict = True
+) -> Validation:
+    """Check a definition against the workspace without saving; returns the compiled SQL."""
+    body = await _read(request, DefinitionBody)
+    return await run_in_threadpool(_service(ctx).validate, body.definition, strict=strict)
+
+
+@router.post(
+    "/segments/preview", response_model=Preview, openapi_extra=_body_schema(DefinitionBody)
+)
+async def preview_segment(
+    ctx: Ctx,
+    _: SegmentsReader,
+    request: Request,
+    strict: Strict = True,
+    sample: Annotated[int, Query(ge=0, le=100)] = 10,
+) -> Preview:
+    """How many people match now, and a sample of them; nothing is saved."""
+    body = await _read(request, DefinitionBody)
+    return await run_in_threadpool(
+        _service(ctx).preview, body.definition, strict=strict, sample=sample
+    )
+
+
+@router.post("/segments/refresh", response_model=RefreshResult)
+async def refresh_segments(
+    ctx: Ctx,
+    _: SegmentsWriter,
+    segment: Annotated[list[str] | None, Query(max_length=100)] = None,
+) -> RefreshResult:
+    """Re-evaluate every segment (or the named ones and their dependents) in full."""
+    service = _service(ctx)
+    ids = None
+    if segment:
+        ids = [(await run_in_threadpool(service.get, s)).segment_id for s in segment]
+    return await run_in_threadpool(refresh_all, ctx.store, ctx.settings, segment_ids=ids)
+
+
+@router.get("/segments/{segment_id}", response_model=SegmentPublic)
+async def get_segment(ctx: Ctx, _: SegmentsReader, segment_id: SegmentId) -> SegmentPublic:
+    """One segment by id or name."""
+    return await run_in_threadpool(_service(ctx).get, segment_id)
+
+
+@router.patch(
+    "/segments/{segment_id}",
+    response_model=SegmentPublic,
+    openapi_extra=_body_schema(SegmentUpdate),
+)
+async def update_segment(
+    ctx: Ctx, who: SegmentsWriter, segment_id: SegmentId, request: Request, strict: Strict = True
+) -> SegmentPublic:
+    """Rename, describe, or change the definition (a new version, re-materialized)."""
+    body = await _read(request, SegmentUpdate)
+    return await run_in_threadpool(
+        _service(ctx).update, segment_id, body, actor=who.key_id, strict=strict
+    )
+
+
+@router.delete("/segments/{segment_id}", status_code=204)
+async def delete_segment(ctx: Ctx, _: SegmentsWriter, segment_id: SegmentId) -> Response:
+    """Retire a segment (409 while another segment references it)."""
+    await run_in_threadpool(_service(ctx).delete, segment_id)
+    return Response(status_code=204)
+
+
+@router.get("/segments/{segment_id}/members", response_model=MemberPage)
+async def members(
+    ctx: Ctx,
+    _: SegmentsReader,
+    segment_id: SegmentId,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    traits: Annotated[str | None, Query(max_length=2000, description="Comma-separated.")] = None,
+) -> MemberPage:
+    """A page of members (by profile id) with the chosen traits; pass next_cursor on."""
+    names = [t.strip() for t in traits.split(",") if t.strip()] if traits else []
+    return await run_in_threadpool(
+        _service(ctx).members, segment_id, limit=limit, cursor=cursor, traits=names
+    )
+
+
+@router.get("/segments/{segment_id}/export")
+async def export(
+    ctx: Ctx,
+    _: SegmentsExporter,
+    segment_id: SegmentId,
+    format: Annotated[str, Query(pattern="|".join(EXPORT_FORMATS))] = "csv",
+    traits: Annotated[str | None, Query(max_length=2000, description="Comma-separated.")] = None,
+) -> Response:
+    """Members as CSV or Parquet (with chosen traits), or ``hashed``: normalized, SHA-256
+    e-mails and phones in the customer-list format ad platforms accept."""
+    names = [t.strip() for t in traits.split(",") if t.strip()] if traits else []
+    data, media, filename = await run_in_threadpool(
+        export_members, ctx.store, ctx.settings, segment_id, fmt=format, traits=names
+    )
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(content=data, media_type=media, headers=headers)
+
+
+@router.get("/segments/{segment_id}/changes", response_model=list[Change])
+async def changes(
+    ctx: Ctx,
+    _: SegmentsReader,
+    segment_id: SegmentId,
+    after: Annotated[int, Query(ge=0, description="Last change_id already read.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[Change]:
+    """Segment Entered / Segment Exited records in order, from a cursor."""
+    return await run_in_threadpool(_service(ctx).changes, segment_id, after=after, limit=limit)
+
+
+@router.get("/segments/{segment_id}/sizes", response_model=list[SizePoint])
+async def sizes(ctx: Ctx, _: SegmentsReader, segment_id: SegmentId) -> list[SizePoint]:
+    """Size, entries and exits per day (workspace time zone)."""
+    return await run_in_threadpool(_service(ctx).sizes, segment_id)
+
+
+@router.get("/profiles/{profile_id}/segments", response_model=list[ProfileSegment])
+async def profile_segments(
+    ctx: Ctx, _: ProfilesReader, profile_id: Annotated[str, Path(min_length=1, max_length=100)]
+) -> list[ProfileSegment]:
+    """The segments a profile is in now, with when it entered."""
+    return await run_in_threadpool(_service(ctx).of_profile, profile_id)
