@@ -45,7 +45,9 @@ def test_crud_members_changes_sizes(api: tuple[TestClient, dict[str, str]]) -> N
     seg = _create(client, auth, "Reachable", HAS_EMAIL)
     assert seg["size"] == 3 and seg["version"] == 1
     assert [s["name"] for s in client.get("/v1/segments", headers=auth).json()] == ["Reachable"]
-    assert client.get("/v1/segments/reachable", headers=auth).json()["segment_id"] == seg["segment_id"]
+    assert (
+        client.get("/v1/segments/reachable", headers=auth).json()["segment_id"] == seg["segment_id"]
+    )
 
     page1 = client.get(
         f"/v1/segments/{seg['segment_id']}/members?limit=2&traits=plan,orders_count", headers=auth
@@ -163,7 +165,9 @@ def test_bad_definitions_name_the_path(api: tuple[TestClient, dict[str, str]], c
 
 def test_did_you_mean(api: tuple[TestClient, dict[str, str]]) -> None:
     client, auth = api
-    body = _refused(client, auth, {"name": "x", "definition": BAD["unknown event, did you mean"][0]})
+    body = _refused(
+        client, auth, {"name": "x", "definition": BAD["unknown event, did you mean"][0]}
+    )
     assert "did you mean 'Order Completed'" in body["issues"][0]["message"]
 
 

@@ -34,6 +34,7 @@ from unicx.segments.models import (
 )
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
+from unicx.segments.templates import TEMPLATES, create_from_template
 
 router = APIRouter(prefix="/v1", tags=["segments"])
 MAX_BODY = 256 * 1024
@@ -136,6 +137,32 @@ async def refresh_segments(
     if segment:
         ids = [(await run_in_threadpool(service.get, s)).segment_id for s in segment]
     return await run_in_threadpool(refresh_all, ctx.store, ctx.settings, segment_ids=ids)
+
+
+class TemplatePublic(BaseModel):
+    key: str
+    title: str
+    description: str
+    definition: dict[str, Any]
+
+
+@router.get("/segments/templates", response_model=list[TemplatePublic])
+async def list_templates(_: SegmentsReader) -> list[TemplatePublic]:
+    """Built-in lifecycle segments (high value, at risk, new, one-time, cart abandoners, ...)."""
+    return [TemplatePublic(**vars(t)) for t in TEMPLATES]
+
+
+@router.post("/segments/templates/{key}", response_model=SegmentPublic, status_code=201)
+async def create_from_template_(
+    ctx: Ctx,
+    who: SegmentsWriter,
+    key: Annotated[str, Path(min_length=1, max_length=64)],
+    name: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> SegmentPublic:
+    """Save a template as a segment (under its title unless ``name`` is given)."""
+    return await run_in_threadpool(
+        create_from_template, _service(ctx), key, name=name, actor=who.key_id
+    )
 
 
 @router.get("/segments/{segment_id}", response_model=SegmentPublic)
