@@ -32,8 +32,13 @@ IDS = {
     "pd": [("anonymous_id", "anon-dung")],
     "pe": [("user_id", "em")],
 }
-COUNTRY = {"alice": ("VN", "Ho Chi Minh City"), "bob": ("SG", "Singapore"),
-           "chi": ("VN", "Ha Noi"), "anon-dung": ("VN", "Da Nang"), "em": ("TH", "Bangkok")}  # fmt: skip
+COUNTRY = {
+    "alice": ("VN", "Ho Chi Minh City"),
+    "bob": ("SG", "Singapore"),
+    "chi": ("VN", "Ha Noi"),
+    "anon-dung": ("VN", "Da Nang"),
+    "em": ("TH", "Bangkok"),
+}
 
 
 def ago(*, days: float = 0, hours: float = 0) -> str:

@@ -232,7 +232,7 @@ def test_export_formats(api: tuple[TestClient, dict[str, str]]) -> None:
 
 
 def test_roles(api: tuple[TestClient, dict[str, str]], workspace: Workspace) -> None:
-    client, auth = api
+    client, _ = api
     store: Store = client.app.state.ctx.store  # type: ignore[attr-defined]
     viewer = AccessService(store).create_api_key("v", Role.viewer).secret_key
     analyst = AccessService(store).create_api_key("a", Role.analyst).secret_key

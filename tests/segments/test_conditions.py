@@ -31,7 +31,9 @@ CASES: dict[str, tuple[dict[str, Any], set[str]]] = {
          "not_followed_by": {"event": "Order Completed", "within": "1d"}},
         {"pb"},
     ),
-    "first seen within 7 days": ({"trait": "first_seen", "op": "within_last", "value": "7d"}, {"pd"}),
+    "first seen within 7 days": (
+        {"trait": "first_seen", "op": "within_last", "value": "7d"}, {"pd"}
+    ),
     "consent granted": ({"consent": "email"}, {"pa"}),
     "consent withdrawn": ({"consent": "email", "state": "denied"}, {"pb"}),
     "consent never given": ({"consent": "email", "state": "unknown"}, {"pc", "pd", "pe"}),
