@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from unicx.config import Settings
+from unicx.profiles.scope import scope_for
 from unicx.store import Session
 
 Refresher = Callable[[Session, Settings, list[str] | None], int]
@@ -28,5 +29,7 @@ def refresh_derived(session: Session, settings: Settings, profile_ids: list[str]
     """Recompute derived rows for ``profile_ids`` (None: every profile)."""
     if profile_ids is not None and not profile_ids:
         return
-    for refresh in refreshers():
-        refresh(session, settings, profile_ids)
+    # One copy of the profiles' events serves every refresher (profiles/scope.py).
+    with scope_for(session, profile_ids):
+        for refresh in refreshers():
+            refresh(session, settings, profile_ids)

@@ -71,6 +71,11 @@ def scope_for(session: Session, profile_ids: list[str] | None) -> Iterator[Scope
         yield FULL
         return
     unique = sorted(set(profile_ids))
+    active = session.local.get("scope")
+    if active is not None and active[0] == unique:
+        # An enclosing block (refresh_derived) already copied these profiles' events.
+        yield active[1]
+        return
     session.register(TARGETS, pa.table({"profile_id": pa.array(unique, type=pa.string())}))
     try:
         for name, id_type in ((_USER_IDS, "user_id"), (_ANON_IDS, "anonymous_id")):
@@ -82,11 +87,16 @@ def scope_for(session: Session, profile_ids: list[str] | None) -> Iterator[Scope
             ).to_arrow_table()
             session.register(name, ids)
         session.execute(_COPY_EVENTS, step="traits.scope_events")
-        yield Scope(
+        scope = Scope(
             full=False,
             events=f"{EVENTS} WHERE true",
             rows=f"profile_id IN (SELECT profile_id FROM {TARGETS})",
         )
+        session.local["scope"] = (unique, scope)
+        try:
+            yield scope
+        finally:
+            session.local.pop("scope", None)
         # Not in `finally`: after a failure the transaction is aborted and a DROP would mask
         # the error; the rollback discards the table (and CREATE OR REPLACE covers autocommit).
         session.execute(f"DROP TABLE IF EXISTS {EVENTS}", step="traits.scope_drop")

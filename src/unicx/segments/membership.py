@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from unicx.profiles.scope import EVENTS, TARGETS, scope_for
@@ -88,28 +88,36 @@ def apply(
     reason: str,
     timezone: str,
 ) -> Delta:
-    """Evaluate ``segment`` over ``rel`` and record who entered and exited."""
-    select_members(session, segment.compiled, rel, now=now)
-    sid = {"sid": segment.segment_id}
-    session.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {DELTA} AS
-        SELECT profile_id, 'entered' AS change FROM {NEW} WHERE profile_id NOT IN (
+    """Evaluate ``segment`` over ``rel`` and record who entered and exited. In the common case
+    of no change this is two statements: the difference, then its counts with today's size row.
+    """
+    sql = segment.compiled.render(events=rel.events, computed=rel.computed, scope=rel.scope)
+    delta_sql = f"""CREATE OR REPLACE TEMP TABLE {DELTA} AS
+        WITH fresh AS MATERIALIZED ({sql})
+        SELECT profile_id, 'entered' AS change FROM fresh WHERE profile_id NOT IN (
           SELECT profile_id FROM segment_members WHERE segment_id = $sid)
         UNION ALL
         SELECT profile_id, 'exited' FROM segment_members
-        WHERE segment_id = $sid {rel.scope} AND profile_id NOT IN (SELECT profile_id FROM {NEW})""",
-        sid,
-        step="segments.delta",
-    )
+        WHERE segment_id = $sid {rel.scope} AND profile_id NOT IN (SELECT profile_id FROM fresh)"""
+    params = {**segment.compiled.params, "now": now, "sid": segment.segment_id}
+    session.execute(delta_sql, used_params(delta_sql, params), step="segments.delta")
+    day = now.astimezone(ZoneInfo(timezone)).date()
     row = session.fetchone(
-        f"SELECT count(*) FILTER (WHERE change = 'entered'), "
-        f"count(*) FILTER (WHERE change = 'exited') FROM {DELTA}",
+        f"""SELECT count(*) FILTER (WHERE change = 'entered'),
+                   count(*) FILTER (WHERE change = 'exited'),
+                   (SELECT list_value(entered, exited) FROM segment_sizes
+                    WHERE segment_id = $sid AND day = $day)
+            FROM {DELTA}""",
+        {"sid": segment.segment_id, "day": day},
         step="segments.delta_count",
     )
-    delta = Delta(int(row[0]), int(row[1])) if row else Delta()
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    delta = Delta(int(row[0]), int(row[1]))
     if delta.entered or delta.exited:
         _write_delta(session, segment, now=now, reason=reason)
-    _write_size(session, segment.segment_id, delta, now=now, timezone=timezone)
+    if delta.entered or delta.exited or row[2] is None:
+        before = Delta(*row[2]) if row[2] is not None else Delta()
+        _write_size(session, segment.segment_id, before, delta, day=day, now=now)
     return delta
 
 
@@ -138,18 +146,9 @@ def _write_delta(session: Session, segment: Live, *, now: datetime, reason: str)
 
 
 def _write_size(
-    session: Session, segment_id: str, delta: Delta, *, now: datetime, timezone: str
+    session: Session, segment_id: str, before: Delta, delta: Delta, *, day: date, now: datetime
 ) -> None:
-    day = now.astimezone(ZoneInfo(timezone)).date()
     key = {"sid": segment_id, "day": day}
-    have = session.fetchone(
-        "SELECT entered, exited FROM segment_sizes WHERE segment_id = $sid AND day = $day",
-        key,
-        step="segments.size_read",
-    )
-    if have is not None and not (delta.entered or delta.exited):
-        return
-    entered, exited = (int(have[0]), int(have[1])) if have else (0, 0)
     session.execute(
         "DELETE FROM segment_sizes WHERE segment_id = $sid AND day = $day",
         key,
@@ -158,7 +157,7 @@ def _write_size(
     session.execute(
         "INSERT INTO segment_sizes SELECT $sid, $day, "
         "(SELECT count(*) FROM segment_members WHERE segment_id = $sid), $e, $x, $now",
-        {**key, "e": entered + delta.entered, "x": exited + delta.exited, "now": now},
+        {**key, "e": before.entered + delta.entered, "x": before.exited + delta.exited, "now": now},
         step="segments.size",
     )
 
@@ -181,6 +180,5 @@ def apply_all(
             out[segment.segment_id] = apply(
                 session, segment, rel, now=now, reason=reason, timezone=timezone
             )
-        for table in (NEW, DELTA):
-            session.execute(f"DROP TABLE IF EXISTS {table}", step="segments.cleanup")
+        session.execute(f"DROP TABLE IF EXISTS {DELTA}", step="segments.cleanup")
     return out

@@ -113,6 +113,9 @@ class Session:
     def __init__(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
         self.store = store
         self.con = con
+        # State that lives as long as this cursor, e.g. the temp tables of an open scope that
+        # nested steps reuse instead of building again.
+        self.local: dict[str, Any] = {}
 
     def execute(self, sql: str, params: Params = None, *, step: str) -> duckdb.DuckDBPyConnection:
         return self.store.run(self.con, sql, params, step=step)
