@@ -7,8 +7,9 @@ definition can inject SQL. Relation names are tokens the evaluator swaps for the
 workspace or for a scope of touched profiles:
 
 - ``__EVENTS__``: rows of ``event_profiles`` (or the scope's copy of them);
-- ``__COMPUTED__``: ``profile_computed`` (built-in traits, one typed row per profile);
-- ``__SCOPE__``: empty, or ``AND profile_id IN (<targets>)`` to narrow profile-keyed tables.
+- ``__SCOPE__``: empty, or ``AND profile_id IN (<targets>)`` to narrow profile-keyed tables;
+- ``__T_<table>__``: a profile-keyed table (traits, consents, identities), or the scope's copy
+  of its rows for the targets, made once per pass instead of one scan per segment.
 
 A condition that holds for people with no matching event (``count`` lt 1, a sum below a bound)
 is compiled as the complement of the people whose events break it, so it also holds for people
@@ -51,16 +52,15 @@ class Compiled:
     params: dict[str, Any]
     edges: list[Edge] = field(default_factory=list)
     refs: set[str] = field(default_factory=set)
+    traits: set[str] = field(default_factory=set)  # trait names read (scope copies only these)
     # Depends on other profiles (rank thresholds, launch dates): incremental evaluation is
     # exact for the profiles evaluated, the rest catch up at the next full pass.
     global_: bool = False
 
-    def render(self, *, events: str, computed: str, scope: str) -> str:
-        return (
-            self.sql.replace("__EVENTS__", events)
-            .replace("__COMPUTED__", computed)
-            .replace("__SCOPE__", scope)
-        )
+    def render(self, *, events: str, scope: str, tables: dict[str, str] | None = None) -> str:
+        tables = tables or {}
+        sql = _TABLE_TOKEN.sub(lambda m: tables.get(m.group(1), m.group(1)), self.sql)
+        return sql.replace("__EVENTS__", events).replace("__SCOPE__", scope)
 
 
 def compile_segment(node: d.Node, resolver: Resolver) -> Compiled:
@@ -68,7 +68,9 @@ def compile_segment(node: d.Node, resolver: Resolver) -> Compiled:
     where = builder.node(node)
     steps = ",\n".join(f"c{i} AS (\n  {sql}\n)" for i, sql in enumerate(builder.steps))
     sql = f"WITH {steps}\nSELECT profile_id FROM profiles WHERE ({where}) __SCOPE__"
-    return Compiled(sql, builder.params, builder.edges, builder.refs, builder.global_)
+    return Compiled(
+        sql, builder.params, builder.edges, builder.refs, builder.traits, builder.global_
+    )
 
 
 class _Builder:
@@ -78,6 +80,7 @@ class _Builder:
         self.params: dict[str, Any] = {"now": None}
         self.edges: list[Edge] = []
         self.refs: set[str] = set()
+        self.traits: set[str] = set()
         self.global_ = False
 
     def bind(self, value: Any) -> str:
@@ -220,33 +223,36 @@ class _Builder:
     # -- traits and context ------------------------------------------------------------------
 
     def leaf_TraitCond(self, node: d.TraitCond) -> str:
+        # Every trait is read from its table by name, built-in ones too: the typed pivot view
+        # (profile_computed) reads every trait of every profile, which an ingest pass over a
+        # few thousand profiles cannot afford.
         trait = self.resolver.trait(f"{node.path}.trait", node.trait)
         check_trait_op(trait, node)
+        self.traits.add(trait.name)
         builtin = trait.source == "builtin"
-        if builtin:
-            _check_column(trait.name)
-            table, name_test = "__COMPUTED__", "true"
-        else:
-            table, name_test = trait.table, f"name = {self.bind(trait.name)}"
-        typed = trait.name if builtin else _json_value(trait.type)
+        name_test = f"name = {self.bind(trait.name)}"
+        typed = _json_value(trait.type)
         if node.op == "top_percent":
             self.global_ = True
-            full = "profile_computed" if builtin else trait.table
             share = self.bind(1 - float(node.value) / 100)
-            cut = f"(SELECT quantile_cont({typed}, {share}) FROM {full} WHERE {name_test})"
+            cut = f"(SELECT quantile_cont({typed}, {share}) FROM {trait.table} WHERE {name_test})"
             test = f"{typed} >= {cut}"
         elif node.op in d.TIME_OPS:
             test = self.time_test(typed, node.op, node.value)
             if node.op in ("within_last", "before_last"):
-                self.edge_trait(trait, typed, node.value)
+                self.edge_trait(trait, typed, name_test, node.value)
+        elif builtin:
+            test = self.compare(typed, node.op, node.value, loose=False)
         else:
             # Stored JSON traits compare as text cast to the value's type: never a cast error.
-            column = trait.name if builtin else "(value->>'$')"
-            test = self.compare(column, node.op, node.value, loose=not builtin)
+            test = self.compare("(value->>'$')", node.op, node.value, loose=True)
         if node.op == "not_exists":
+            table = _t(trait.table)
             exists = f"SELECT profile_id FROM {table} WHERE {name_test} AND {typed} IS NOT NULL"
             return self.step(f"{exists} __SCOPE__", complement=True)
-        return self.step(f"SELECT profile_id FROM {table} WHERE {name_test} AND {test} __SCOPE__")
+        return self.step(
+            f"SELECT profile_id FROM {_t(trait.table)} WHERE {name_test} AND {test} __SCOPE__"
+        )
 
     def time_test(self, column: str, op: str, value: Any) -> str:
         if op == "within_last":
@@ -255,15 +261,10 @@ class _Builder:
             return f"{column} < {NOW} - to_seconds({self.bind(value)})"
         return f"{column} {'>=' if op == 'after' else '<'} {self.bind(value)}"
 
-    def edge_trait(self, trait: Trait, column: str, seconds: int) -> None:
-        # Built-in traits are read from computed_traits by name: the pivot view costs a scan of
-        # every trait of every profile, the scheduler only needs one name.
+    def edge_trait(self, trait: Trait, column: str, name_test: str, seconds: int) -> None:
         w = self.bind(seconds)
-        table = "computed_traits" if trait.source == "builtin" else trait.table
-        if trait.source == "builtin":
-            column = _json_value("time")
         sql = (
-            f"SELECT DISTINCT profile_id FROM {table} WHERE name = {self.bind(trait.name)}"
+            f"SELECT DISTINCT profile_id FROM {trait.table} WHERE {name_test}"
             f" AND {column} > {PREV} - to_seconds({w}) AND {column} <= {NOW} - to_seconds({w})"
         )
         self.edges.append(Edge(sql, used_params(sql, self.params)))
@@ -295,11 +296,12 @@ class _Builder:
     def leaf_ConsentCond(self, node: d.ConsentCond) -> str:
         purpose = self.bind(node.purpose)
         if node.state == "unknown":
-            sql = f"SELECT profile_id FROM consents WHERE purpose = {purpose} __SCOPE__"
+            sql = f"SELECT profile_id FROM {_t('consents')} WHERE purpose = {purpose} __SCOPE__"
             return self.step(sql, complement=True)
         granted = "granted" if node.state == "granted" else "NOT granted"
         return self.step(
-            f"SELECT profile_id FROM consents WHERE purpose = {purpose} AND {granted} __SCOPE__"
+            f"SELECT profile_id FROM {_t('consents')} WHERE purpose = {purpose} AND {granted}"
+            " __SCOPE__"
         )
 
     def leaf_HasCond(self, node: d.HasCond) -> str:
@@ -309,7 +311,7 @@ class _Builder:
                 " AND json_extract_string(e.context, '$.device.token') IS NOT NULL"
             )
         return self.step(
-            "SELECT profile_id FROM identities WHERE id_type = "
+            f"SELECT profile_id FROM {_t('identities')} WHERE id_type = "
             f"{self.bind(node.identifier)} __SCOPE__"
         )
 
@@ -337,6 +339,14 @@ class _Builder:
   ) l USING (item)
   WHERE o.timestamp <= l.launched + to_seconds({bought})"""
         )
+
+
+_TABLE_TOKEN = re.compile(r"__T_([a-z_]+)__")
+SCOPED_TABLES = ("computed_traits", "model_traits", "profile_traits", "consents", "identities")
+
+
+def _t(table: str) -> str:
+    return f"__T_{table}__"
 
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -389,13 +399,6 @@ def _json_value(kind: str) -> str:
     if kind in casts:
         return f"TRY_CAST(value->>'$' AS {casts[kind]})"
     return "(value->>'$')"
-
-
-def _check_column(name: str) -> None:
-    # Built-in trait names come from information_schema, never from the definition; this
-    # guards the one place a name is written into SQL text.
-    if not name.replace("_", "").isalnum() or not name.isascii():
-        raise AssertionError(f"unexpected column name {name!r}")
 
 
 def _number(value: Any) -> bool:

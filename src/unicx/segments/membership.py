@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from unicx.profiles.scope import EVENTS, TARGETS, scope_for
-from unicx.segments.compiler import Compiled, used_params
+from unicx.segments.compiler import SCOPED_TABLES, Compiled, used_params
 from unicx.store import Session
 
 NEW = "unicx_seg_new"
@@ -29,7 +29,7 @@ class Relations:
     """What the compiled SQL's tokens stand for in one evaluation."""
 
     events: str = "event_profiles"
-    computed: str = "profile_computed"
+    tables: dict[str, str] = field(default_factory=dict)
     scope: str = ""
 
     @property
@@ -41,17 +41,33 @@ FULL = Relations()
 
 
 @contextmanager
-def relations_for(session: Session, profile_ids: list[str] | None) -> Iterator[Relations]:
-    """The relations of a full evaluation (None) or of one over ``profile_ids``."""
+def relations_for(
+    session: Session, profile_ids: list[str] | None, *, traits: set[str] | None = None
+) -> Iterator[Relations]:
+    """The relations of a full evaluation (None) or of one over ``profile_ids``; ``traits``:
+    the trait names the segments read (the scope copies only those rows)."""
     if profile_ids is None:
         yield FULL
         return
     with scope_for(session, profile_ids):
+        tables = {}
+        for table in SCOPED_TABLES:  # constant names
+            tables[table] = f"unicx_seg_{table}"
+            named = table.endswith("_traits")
+            session.execute(
+                f"CREATE OR REPLACE TEMP TABLE unicx_seg_{table} AS SELECT * FROM {table} "
+                f"WHERE {'list_contains($names, name) AND ' if named else ''}"
+                f"profile_id IN (SELECT profile_id FROM {TARGETS})",
+                {"names": sorted(traits or ())} if named else None,
+                step="segments.scope_rows",
+            )
         yield Relations(
             events=EVENTS,
-            computed="profile_computed",
             scope=f"AND profile_id IN (SELECT profile_id FROM {TARGETS})",
+            tables=tables,
         )
+        for table in tables.values():
+            session.execute(f"DROP TABLE IF EXISTS {table}", step="segments.scope_drop")
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,7 @@ def select_members(
     session: Session, compiled: Compiled, rel: Relations, *, now: datetime, into: str = NEW
 ) -> None:
     """Evaluate ``compiled`` into the temp table ``into(profile_id)``."""
-    sql = compiled.render(events=rel.events, computed=rel.computed, scope=rel.scope)
+    sql = compiled.render(events=rel.events, scope=rel.scope, tables=rel.tables)
     params = used_params(sql, {**compiled.params, "now": now})
     session.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params, step="segments.eval")
 
@@ -91,7 +107,7 @@ def apply(
     """Evaluate ``segment`` over ``rel`` and record who entered and exited. In the common case
     of no change this is two statements: the difference, then its counts with today's size row.
     """
-    sql = segment.compiled.render(events=rel.events, computed=rel.computed, scope=rel.scope)
+    sql = segment.compiled.render(events=rel.events, scope=rel.scope, tables=rel.tables)
     delta_sql = f"""CREATE OR REPLACE TEMP TABLE {DELTA} AS
         WITH fresh AS MATERIALIZED ({sql})
         SELECT profile_id, 'entered' AS change FROM fresh WHERE profile_id NOT IN (
@@ -175,7 +191,8 @@ def apply_all(
     if not segments or (profile_ids is not None and not profile_ids):
         return {}
     out: dict[str, Delta] = {}
-    with relations_for(session, profile_ids) as rel:
+    names = set().union(*(s.compiled.traits for s in segments))
+    with relations_for(session, profile_ids, traits=names) as rel:
         for segment in segments:
             out[segment.segment_id] = apply(
                 session, segment, rel, now=now, reason=reason, timezone=timezone

@@ -53,7 +53,7 @@ class Trait:
 
     @property
     def table(self) -> str:
-        return "profile_computed" if self.source == "builtin" else _TABLES[self.source]
+        return "computed_traits" if self.source == "builtin" else _TABLES[self.source]
 
 
 @dataclass
