@@ -175,7 +175,7 @@ def test_hostile_bodies(api: tuple[TestClient, dict[str, str]]) -> None:
     client, auth = api
     deep = b'{"name": "x", "definition": ' + b'{"not": ' * 10_000 + b"{}" + b"}" * 10_001
     assert _refused(client, auth, None, deep)["issues"][0]["rule"] == "json"
-    nested = {"not": HAS_EMAIL}
+    nested: dict[str, Any] = {"not": HAS_EMAIL}
     for _ in range(40):
         nested = {"not": nested}
     assert _refused(client, auth, {"name": "x", "definition": nested})["issues"][0]["rule"] == (

@@ -23,6 +23,7 @@ from unicx.segments.models import (
     Change,
     DefinitionBody,
     MemberPage,
+    PersonaRun,
     Preview,
     ProfileSegment,
     RefreshResult,
@@ -32,6 +33,7 @@ from unicx.segments.models import (
     SizePoint,
     Validation,
 )
+from unicx.segments.personas import build_personas
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
 from unicx.segments.templates import TEMPLATES, create_from_template
@@ -162,6 +164,20 @@ async def create_from_template_(
     """Save a template as a segment (under its title unless ``name`` is given)."""
     return await run_in_threadpool(
         create_from_template, _service(ctx), key, name=name, actor=who.key_id
+    )
+
+
+@router.post("/segments/personas", response_model=PersonaRun)
+async def personas(
+    ctx: Ctx,
+    who: SegmentsWriter,
+    k: Annotated[int, Query(ge=2, le=20, description="Number of personas.")] = 5,
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> PersonaRun:
+    """Cluster buyers (k-means on scaled RFM + category mix) and save each cluster as a
+    persona segment with a description of what sets it apart; replaces the previous run."""
+    return await run_in_threadpool(
+        build_personas, ctx.store, ctx.settings, k=k, seed=seed, actor=who.key_id
     )
 
 

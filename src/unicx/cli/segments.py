@@ -22,6 +22,7 @@ from unicx.errors import NotFoundError
 from unicx.segments.export import export_members
 from unicx.segments.files import read_definition, read_segment, segment_files
 from unicx.segments.models import SegmentCreate, SegmentUpdate
+from unicx.segments.personas import build_personas
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
 from unicx.segments.templates import TEMPLATES, create_from_template
@@ -294,3 +295,33 @@ def templates(
         f"/v1/segments/templates/{create}",
     )
     console.print(f"[green]created[/] {data['name']} ({data['segment_id']}): {data['size']:,}")
+
+
+@app.command("personas")
+@reports_errors
+def personas(
+    workspace: WorkspaceOpt,
+    k: Annotated[int, typer.Option("--k", min=2, max=20, help="Number of personas.")] = 5,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cluster buyers into k personas (k-means on RFM + category mix), one segment each."""
+    with console.status(f"clustering buyers into {k} personas…"):
+        data = _run(
+            workspace,
+            lambda store, svc: build_personas(store, svc.settings, k=k, seed=seed),
+            "POST",
+            "/v1/segments/personas",
+            params={"k": k, "seed": seed},
+        )
+    if as_json:
+        _echo(data)
+        return
+    table = Table("persona", "size", "description")
+    for p in data["personas"]:
+        table.add_row(p["name"], f"{p['size']:,}", p["description"])
+    console.print(table)
+    console.print(
+        f"{data['profiles']:,} buyers, {data['algorithm']}, {data['seconds']:.1f} s "
+        f"(model {data['model_version']})"
+    )

@@ -115,3 +115,32 @@ class RefreshResult(BaseModel):
     exited: int
     seconds: float
     per_segment: dict[str, dict[str, int]] = {}
+
+
+Algorithm = Literal["kmeans", "minibatch_kmeans"]
+
+
+class PersonaFeature(BaseModel):
+    feature: str
+    cluster_mean: float
+    overall_mean: float
+    difference_sd: float
+
+
+class Persona(BaseModel):
+    persona: str
+    segment_id: str
+    name: str
+    size: int
+    description: str
+    top_features: list[PersonaFeature]
+
+
+class PersonaRun(BaseModel):
+    model_version: str
+    k: int
+    algorithm: Algorithm
+    profiles: int
+    features: list[str]
+    personas: list[Persona]
+    seconds: float
