@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from tests.conftest import Workspace
 from tests.segments.fixture import NOW, members
+from unicx.profiles.traits import refresh_workspace
 from unicx.segments.models import SegmentCreate
 from unicx.segments.service import SegmentService
 from unicx.store import Store
@@ -113,3 +116,16 @@ def test_events_table_survives_hostile_values(service: SegmentService, store: St
     with store.session() as s:
         row = s.fetchone("SELECT count(*) FROM events", step="t")
     assert row is not None and row[0] == 16
+
+
+def test_full_traits_refresh_moves_calendar_segments(
+    service: SegmentService, store: Store, workspace: Workspace
+) -> None:
+    # days_since_last_order grows without events: bob 200, em 40, chi 10, alice 4 at NOW.
+    definition = {"trait": "days_since_last_order", "op": "gte", "value": 30}
+    segment = service.create(SegmentCreate(name="lapsing", definition=definition), now=NOW)
+    assert members(store, segment.segment_id) == {"pb", "pe"}
+    refresh_workspace(store, workspace.settings, now=NOW + timedelta(days=21))
+    assert members(store, segment.segment_id) == {"pb", "pc", "pe"}
+    last = service.changes(segment.segment_id)[-1]
+    assert (last.event, last.profile_id, last.reason) == ("Segment Entered", "pc", "refresh")

@@ -118,8 +118,16 @@ def refresh_workspace(
 ) -> RefreshReport:
     """Full refresh (``unicx traits refresh``, POST /v1/traits/refresh): one transaction, taking
     the profile lock so identity passes wait rather than conflict."""
+    # Imported here for the same reason as in profiles/derived.py (segments read traits).
+    from unicx.segments.refresh import refresh_segments
+
     with store.profile_lock, store.session() as s, s.transaction():
         report = run_refresh(s, settings, None, now=now, on_step=on_step)
+        # Traits of people with no new events changed too (days since last order, RFM): the
+        # segments built on them follow in the same transaction.
+        mark = time.perf_counter()
+        changes = refresh_segments(s, settings, None, now=now)
+        _step(report, "segments", mark, changes, on_step)
         row = s.fetchone(
             "SELECT count(DISTINCT profile_id) FROM computed_traits", step="traits.count"
         )
