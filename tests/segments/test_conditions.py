@@ -11,6 +11,7 @@ from tests.conftest import Workspace
 from tests.segments.fixture import NOW, members
 from unicx.profiles.traits import refresh_workspace
 from unicx.segments.models import SegmentCreate
+from unicx.segments.refresh import run_edges
 from unicx.segments.service import SegmentService
 from unicx.store import Store
 
@@ -129,3 +130,24 @@ def test_full_traits_refresh_moves_calendar_segments(
     assert members(store, segment.segment_id) == {"pb", "pc", "pe"}
     last = service.changes(segment.segment_id)[-1]
     assert (last.event, last.profile_id, last.reason) == ("Segment Entered", "pc", "refresh")
+
+
+def test_scheduler_moves_people_when_windows_pass(
+    service: SegmentService, store: Store, workspace: Workspace
+) -> None:
+    twice = service.create(SegmentCreate(name="whisky twice", definition=WHISKY_TWICE), now=NOW)
+    cart_definition = CASES["did X but not Y within"][0]
+    carts = service.create(SegmentCreate(name="carts", definition=cart_definition), now=NOW)
+    # 13 hours on, em's cart (added 12 h before NOW) is a day old with no order.
+    run_edges(store, workspace.settings, now=NOW + timedelta(hours=13))
+    assert members(store, carts.segment_id) == {"pb", "pe"}
+    # 11 days on, alice's first whisky order (20 days before NOW) leaves the 30-day window.
+    run_edges(store, workspace.settings, now=NOW + timedelta(days=11))
+    assert members(store, twice.segment_id) == set()
+    changes = [(c.event, c.profile_id, c.reason) for c in service.changes(twice.segment_id)]
+    assert changes == [
+        ("Segment Entered", "pa", "definition"),
+        ("Segment Exited", "pa", "schedule"),
+    ]
+    sizes = service.sizes(twice.segment_id)
+    assert [(p.size, p.entered, p.exited) for p in sizes][-1] == (0, 0, 1)
