@@ -11,7 +11,19 @@ from typing import Annotated
 
 import typer
 
-from unicx.cli import events, identity, imports, keys, privacy, profiles, serve, sources, traits
+from unicx.cli import (
+    events,
+    identity,
+    imports,
+    keys,
+    privacy,
+    profiles,
+    reports,
+    segments,
+    serve,
+    sources,
+    traits,
+)
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.workspace import init_workspace
 
@@ -28,6 +40,8 @@ app.add_typer(imports.app, name="import")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(identity.app, name="identity")
 app.add_typer(traits.app, name="traits")
+app.add_typer(segments.app, name="segments")
+app.add_typer(reports.app, name="reports")
 app.add_typer(privacy.audit_app, name="audit")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)

@@ -1,0 +1,20 @@
+"""The shop of tests/analytics/data.py in a real workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.analytics.data import load_shop
+from tests.conftest import Workspace
+from unicx.store import Store
+from unicx.workspace import open_store
+
+
+@pytest.fixture
+def shop(workspace: Workspace) -> Iterator[Store]:
+    store = open_store(workspace.settings)
+    load_shop(store)
+    yield store
+    store.close()
