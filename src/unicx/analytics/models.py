@@ -10,6 +10,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from unicx.csvfile import safe_cell
+
 GeoLevel = Literal["country", "city"]
 ItemLevel = Literal["category", "product"]
 FunnelBy = Literal["none", "utm_source", "utm_medium", "utm_campaign", "channel"]
@@ -191,7 +193,7 @@ class Report(BaseModel):
             for f in fields:
                 value = getattr(row, f)
                 values.extend(value if f in lists else [value])
-            writer.writerow(["" if v is None else v for v in values])
+            writer.writerow([safe_cell(v) for v in values])
         return out.getvalue()
 
 
