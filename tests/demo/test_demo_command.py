@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -61,6 +61,17 @@ def _stored_count(url: str, secret: str) -> int:
     return len(res.json()) if res.status_code == 200 else 0
 
 
+def _demo_segments(url: str, secret: str) -> Callable[[], list[dict[str, Any]] | None]:
+    """The segments once all seven templates are saved and the identity pass has filled them."""
+
+    def probe() -> list[dict[str, Any]] | None:
+        res = httpx.get(f"{url}/v1/segments", headers=bearer(secret), timeout=10)
+        found: list[dict[str, Any]] = res.json()
+        return found if len(found) == 7 and sum(s["size"] for s in found) > 0 else None
+
+    return probe
+
+
 def _settled(url: str, secret: str, log: Path) -> Callable[[], int | None]:
     """The count once it is non-zero, unchanged since the last look, and the stream is done."""
     last = [-1]
@@ -102,6 +113,14 @@ def test_demo_streams_the_generated_events_and_stops_cleanly(tmp_path: Path) -> 
         assert f"demo stream sent {expected} events from 40 people" in log.read_text()
         assert not (workspace / "stale.txt").exists()
         assert (workspace / ".unicx-demo").exists()
+        # The stream then saves the lifecycle templates through the API.
+        segments = _wait_for(
+            _demo_segments(f"http://127.0.0.1:{port}", secret),
+            timeout=60,
+            what="the demo segments",
+            log=log,
+        )
+        assert {s["name"] for s in segments} >= {"High-value customers", "One-time buyers"}
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

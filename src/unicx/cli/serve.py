@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 import uvicorn
 
@@ -22,6 +23,7 @@ from unicx.cli.common import (
 )
 from unicx.config import Settings
 from unicx.errors import ConflictError, UnicxError
+from unicx.runfile import connect_host
 from unicx.workspace import InitResult, init_workspace
 
 HostOpt = Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")]
@@ -77,10 +79,27 @@ def demo(
     (workspace / DEMO_MARKER).write_text("created by unicx demo; deleted by the next demo run\n")
     _print_credentials(settings, result)
     sender = threading.Thread(
-        target=_stream_demo, args=(settings, result.write_key, users, seed), daemon=True
+        target=_stream_demo,
+        args=(settings, result.write_key, result.secret_key, users, seed),
+        daemon=True,
     )
     sender.start()
     run_server(settings)
+
+
+def _demo_segments(settings: Settings, secret_key: str) -> None:
+    """Save the lifecycle templates through the API, so the demo has segments to explore."""
+    from unicx.segments.templates import TEMPLATES
+
+    url = f"http://{connect_host(settings.host)}:{settings.port}"
+    headers = {"Authorization": f"Bearer {secret_key}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+        for template in TEMPLATES:
+            res = client.post(f"/v1/segments/templates/{template.key}")
+            if res.status_code != 201:
+                err_console.print(f"demo segment {template.key}: {res.text[:200]}")
+                continue
+            console.print(f"segment [bold]{res.json()['name']}[/]: {res.json()['size']:,} people")
 
 
 def _fresh_demo_dir(workspace: Path) -> Path:
@@ -103,11 +122,14 @@ def _print_credentials(settings: Settings, result: InitResult) -> None:
     )
 
 
-def _stream_demo(settings: Settings, write_key: str, users: int, seed: int) -> None:
+def _stream_demo(
+    settings: Settings, write_key: str, secret_key: str, users: int, seed: int
+) -> None:
     from unicx.demo.stream import stream_demo_events
 
     try:
         stream_demo_events(settings, write_key=write_key, users=users, seed=seed, console=console)
+        _demo_segments(settings, secret_key)
     except UnicxError as exc:
         # This runs in a thread: without this a failure is a bare traceback, and the server
         # keeps serving what did arrive, so say plainly why the stream stopped.
