@@ -95,6 +95,10 @@ NON_PERSONAL_TABLES: set[str] = {
     "segments",
     "segment_versions",
     "segment_sizes",
+    # Model runs, the product catalog and offer definitions: no profile ids.
+    "models",
+    "catalog_items",
+    "offers",
 }
 
 TEMP_TABLES = ("px_profile", "px_ids", "px_events")

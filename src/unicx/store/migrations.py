@@ -8,6 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from unicx.personalize.schema import PERSONALIZE_SQL
+from unicx.predict.schema import PREDICT_SQL
+from unicx.recommend.schema import RECOMMEND_SQL
 from unicx.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -329,6 +332,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(2, "single_customer_view", SINGLE_CUSTOMER_VIEW_SQL),
     Migration(3, "segments", SEGMENTS_SQL),
+    Migration(4, "predict", PREDICT_SQL),
+    Migration(5, "recommend", RECOMMEND_SQL),
+    Migration(6, "personalize", PERSONALIZE_SQL),
 )
 
 CREATE_VERSION_TABLE = """

@@ -1,0 +1,1 @@
+"""Offers and content blocks, sandboxed templates, next best action (bandits), sensitive traits."""

@@ -1,0 +1,1 @@
+"""Product recommendations: candidate models, blending, business rules, serving, evaluation."""
