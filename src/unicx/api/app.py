@@ -19,8 +19,11 @@ from unicx.api import (
     ingest,
     keys,
     matching,
+    models,
+    personalize,
     privacy,
     profiles,
+    recommend,
     reports,
     segments,
     sources,
@@ -126,7 +129,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     errors.install(app)
     routers = (
         ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
-        segments, reports,
+        segments, reports, models, recommend, personalize,
     )  # fmt: skip
     for module in (*routers, docs):
         app.include_router(module.router)

@@ -32,6 +32,12 @@ class Permission(StrEnum):
     segments_write = "segments:write"
     segments_export = "segments:export"
     reports_read = "reports:read"
+    models_read = "models:read"
+    models_train = "models:train"
+    # Serving recommendations and decisions to a site or app backend (reads the person).
+    personalize_serve = "personalize:serve"
+    # Catalog, recommendation rules, offers and content blocks.
+    personalize_write = "personalize:write"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -43,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.profiles_read,
             Permission.segments_read,
             Permission.reports_read,
+            Permission.models_read,
         }
     ),
     # Marketers load and correct audience data; exporting or erasing a person stays with admins.
@@ -57,6 +64,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.segments_write,
             Permission.segments_export,
             Permission.reports_read,
+            Permission.models_read,
+            Permission.models_train,
+            Permission.personalize_serve,
+            Permission.personalize_write,
         }
     ),
     Role.viewer: frozenset({Permission.sources_read}),

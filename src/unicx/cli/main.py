@@ -16,12 +16,15 @@ from unicx.cli import (
     identity,
     imports,
     keys,
+    offers,
     privacy,
     profiles,
+    recommend,
     reports,
     segments,
     serve,
     sources,
+    train,
     traits,
 )
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
@@ -42,6 +45,10 @@ app.add_typer(identity.app, name="identity")
 app.add_typer(traits.app, name="traits")
 app.add_typer(segments.app, name="segments")
 app.add_typer(reports.app, name="reports")
+app.add_typer(train.models_app, name="models")
+app.add_typer(recommend.catalog_app, name="catalog")
+app.add_typer(recommend.app, name="recommend")
+app.add_typer(offers.app, name="offers")
 app.add_typer(privacy.audit_app, name="audit")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
