@@ -184,6 +184,19 @@ class Settings(BaseSettings):
         description="How often segments whose conditions depend on other profiles (top_percent, "
         "early_adopter) are refreshed in full.",
     )
+    train_interval_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=24 * 365,
+        description="While the server runs, retrain every model (CLV, churn, recommendations) "
+        "when the newest run is older than this; 0 turns scheduled training off.",
+    )
+    churn_horizon_days: int = Field(
+        default=90,
+        ge=7,
+        le=730,
+        description="Churn label: a buyer who places no order in the next N days has churned.",
+    )
 
     @classmethod
     def settings_customise_sources(

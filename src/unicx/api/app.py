@@ -38,6 +38,7 @@ from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.retention import RetentionScheduler
 from unicx.ingest.writer import EventWriter
+from unicx.predict.schedule import TrainScheduler
 from unicx.profiles.daily import DailyTraitsRefresh
 from unicx.profiles.pipeline import ProfileUpdater
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
@@ -81,12 +82,14 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         ctx.writer.start()
         if ctx.updater is not None:
             ctx.updater.start()
-        daily = segment_clock = None
+        daily = segment_clock = trainer = None
         if ctx.updater is not None:
             daily = DailyTraitsRefresh(ctx.store, settings)
             daily.start()
             segment_clock = SegmentScheduler(ctx.store, settings)
             segment_clock.start()
+            trainer = TrainScheduler(ctx.store, settings)
+            trainer.start()
         retention = None
         if settings.events_retention_days is not None:
             retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
@@ -108,6 +111,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
                 daily.stop()
             if segment_clock is not None:
                 segment_clock.stop()
+            if trainer is not None:
+                trainer.stop()
             if ctx.pool is not None:
                 ctx.pool.close()
             ctx.writer.stop()

@@ -52,6 +52,7 @@ app.add_typer(offers.app, name="offers")
 app.add_typer(privacy.audit_app, name="audit")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("train")(train.train)
 
 
 @app.command("init")

@@ -1,7 +1,81 @@
-"""`unicx train` and `unicx models`: train the workspace's models, list their runs."""
+"""`unicx train` and `unicx models`: train the workspace's models, list their runs.
+
+Runs on the workspace, or through the API when a server holds it (as the other commands do).
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from unicx.cli.backend import RemoteBackend, open_target
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.predict import service
+from unicx.predict.train import TRAINERS
 
 models_app = typer.Typer(help="Model runs: list, show.", no_args_is_help=True)
+ModelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help=f"Model to train (repeatable): {', '.join(TRAINERS)}."),
+]
+
+
+def _key_metrics(metrics: dict[str, Any]) -> str:
+    shown = {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
+    return ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in list(shown.items())[:6]
+    )
+
+
+@reports_errors
+def train(workspace: WorkspaceOpt, model: ModelOpt = None, as_json: JsonOpt = False) -> None:
+    """Train the models (all by default): CLV, churn, recommendations; then refresh segments."""
+    settings = settings_for(workspace)
+    names = service.check_names(model)
+    with open_target(settings) as target:
+        if isinstance(target, RemoteBackend):
+            data = target.call("POST", "/v1/models/train", json={"models": names}, timeout=3600)
+        else:
+            outcomes = service.train(target, settings, names=names)
+            data = [o.model_dump(mode="json") for o in outcomes]
+    if as_json:
+        typer.echo(json.dumps(data, default=str))
+        return
+    table = Table("model", "status", "rows", "seconds", "metrics", "message")
+    for o in data:
+        style = "green" if o["status"] == "active" else "yellow"
+        table.add_row(
+            o["model"], f"[{style}]{o['status']}[/]", f"{o['rows']:,}", str(o["seconds"]),
+            _key_metrics(o["metrics"]), o["message"],
+        )  # fmt: skip
+    console.print(table)
+
+
+@models_app.command("list")
+@reports_errors
+def list_runs(
+    workspace: WorkspaceOpt,
+    model: Annotated[str | None, typer.Option(help="Only this model.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Training runs, newest first (active, superseded, rejected with the reason)."""
+    settings = settings_for(workspace)
+    with open_target(settings) as target:
+        if isinstance(target, RemoteBackend):
+            params = {"model": model} if model else {}
+            data = target.call("GET", "/v1/models", params=params)
+        else:
+            data = [r.model_dump(mode="json") for r in service.runs(target, model=model)]
+    if as_json:
+        typer.echo(json.dumps(data, default=str))
+        return
+    table = Table("model", "version", "status", "trained at", "rows", "metrics")
+    for r in data:
+        table.add_row(
+            r["model"], r["version"], r["status"], str(r["trained_at"]), f"{r['rows']:,}",
+            _key_metrics(r["metrics"]) or (r["message"] or ""),
+        )  # fmt: skip
+    console.print(table)

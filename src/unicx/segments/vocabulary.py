@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from unicx.predict.registry import MODEL_OUTPUTS
 from unicx.privacy.consent import PURPOSES
 from unicx.store import Session
 
@@ -86,6 +87,10 @@ def load(session: Session, *, traits_only: bool = False) -> Vocabulary:
         vocab.traits[name] = Trait(name, "builtin", _DUCK_TYPES.get(str(duck_type), "any"))
     for source in ("model", "computed", "profile"):
         _json_traits(session, vocab, source)
+    for name, kind in MODEL_OUTPUTS.items():
+        # Declared model outputs are valid before the first training run (the segment is
+        # simply empty until then), so a marketer can set up "churn_risk >= 0.7" on day one.
+        vocab.traits.setdefault(name, Trait(name, "model", kind))
     if traits_only:
         return vocab
     vocab.events = {

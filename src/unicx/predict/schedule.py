@@ -1,0 +1,76 @@
+"""Scheduled retraining while the server runs (setting ``train_interval_hours``).
+
+Due when the newest run of any model is older than the interval (or there is none and the
+workspace has orders). Runs in a background thread; a failed run is logged and retried at the
+next check, and the previous outputs keep serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from unicx.config import Settings
+from unicx.errors import UnicxError
+from unicx.predict.service import train
+from unicx.store import Store
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 600.0
+
+
+class TrainScheduler:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        check_every_s: float = CHECK_EVERY_S,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._every = check_every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="unicx-train", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(120)
+
+    def due(self) -> bool:
+        hours = self._settings.train_interval_hours
+        if hours <= 0:
+            return False
+        with self._store.session() as s:
+            row = s.fetchone(
+                "SELECT max(trained_at), (SELECT count(*) FROM (SELECT 1 FROM events "
+                "WHERE event = 'Order Completed' LIMIT 1)) FROM models",
+                step="train.last",
+            )
+        last, has_orders = (row[0], int(row[1])) if row else (None, 0)
+        if last is None:
+            return has_orders > 0
+        return bool(self._clock() - last >= timedelta(hours=hours))
+
+    def run_if_due(self) -> bool:
+        if not self.due():
+            return False
+        outcomes = train(self._store, self._settings, names=None, now=self._clock())
+        for o in outcomes:
+            log.info("scheduled training %s: %s %s", o.model, o.status, o.message)
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.run_if_due()
+            except UnicxError:
+                log.exception("scheduled training failed; next attempt in %.0f s", self._every)
