@@ -191,6 +191,12 @@ class Settings(BaseSettings):
         description="While the server runs, retrain every model (CLV, churn, recommendations) "
         "when the newest run is older than this; 0 turns scheduled training off.",
     )
+    personalization_opt_in: bool = Field(
+        default=True,
+        description="Personalize (recommendations from a person's history, offers on their "
+        "traits) only for people who granted the `personalization` consent; false: unless "
+        "they withdrew it. Everyone else gets non-personalized defaults.",
+    )
     churn_horizon_days: int = Field(
         default=90,
         ge=7,

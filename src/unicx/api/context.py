@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from unicx.auth.service import AccessService
 from unicx.config import Settings
@@ -24,3 +25,5 @@ class AppContext:
     limits: Limits
     pool: ValidatorPool | None = None
     updater: ProfileUpdater | None = None
+    # Created on first use by the recommendation routes (holds the in-memory serving index).
+    recommender: Any = None

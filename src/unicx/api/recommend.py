@@ -1,7 +1,147 @@
-"""Product catalog, recommendations and similar items."""
+"""Product catalog, recommendations, similar items, rules and the placement report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from unicx.api.body import read_limited, read_model
+from unicx.api.deps import Ctx, PersonalizeServer, PersonalizeWriter, ReportsReader
+from unicx.errors import FieldIssue, ValidationError
+from unicx.recommend import catalog
+from unicx.recommend.report import placement_report
+from unicx.recommend.rules import Rules, load_rules, save_rules
+from unicx.recommend.serving import Recommender
 
 router = APIRouter(prefix="/v1", tags=["recommend"])
+MAX_CATALOG_BYTES = 20 * 1024 * 1024
+Sku = Annotated[str, Path(min_length=1, max_length=200)]
+K = Annotated[int, Query(ge=1, le=100, description="How many items")]
+Context = Annotated[str, Query(max_length=220, description="home, cart or product:<sku>")]
+
+
+def _recommender(ctx: Ctx) -> Recommender:
+    if ctx.recommender is None:
+        ctx.recommender = Recommender(ctx.store, ctx.settings)
+    recommender: Recommender = ctx.recommender
+    return recommender
+
+
+class CatalogBody(BaseModel):
+    items: list[dict[str, Any]] = Field(max_length=catalog.MAX_ITEMS)
+
+
+@router.get("/profiles/{profile_id}/recommendations")
+async def recommendations(
+    ctx: Ctx,
+    _: PersonalizeServer,
+    profile_id: Annotated[str, Path(min_length=1, max_length=200)],
+    k: K = 10,
+    context: Annotated[
+        str, Query(max_length=220, description="home, cart, product:<sku>")
+    ] = "home",
+    cart: Annotated[str | None, Query(max_length=4000, description="Comma-separated skus")] = None,
+    placement: Annotated[str, Query(min_length=1, max_length=64)] = "default",
+) -> dict[str, Any]:
+    """Items for a person; carries a recommendation_id to send back with Product Clicked."""
+    items = [c.strip() for c in (cart or "").split(",") if c.strip()]
+    return await run_in_threadpool(
+        _recommender(ctx).for_profile, profile_id, k=k, context=context, cart=items,
+        placement=placement, now=datetime.now(UTC),
+    )  # fmt: skip
+
+
+@router.get("/items/{sku}/similar")
+async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> dict[str, Any]:
+    """People who bought or viewed this also ... (not personalized)."""
+    return await run_in_threadpool(_recommender(ctx).similar, sku, k=k, now=datetime.now(UTC))
+
+
+@router.get("/recommendations/rules", response_model=Rules)
+async def get_rules(ctx: Ctx, _: PersonalizeServer) -> Rules:
+    def read() -> Rules:
+        with ctx.store.session() as s:
+            return load_rules(s)
+
+    return await run_in_threadpool(read)
+
+
+@router.put(
+    "/recommendations/rules",
+    response_model=Rules,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": Rules.model_json_schema()}}}},
+)  # fmt: skip
+async def put_rules(ctx: Ctx, _: PersonalizeWriter, request: Request) -> Rules:
+    """Replace the business rules (exclusions, boosts, diversity, pins, segment filters)."""
+    rules = await read_model(request, Rules, max_bytes=64 * 1024)
+    try:
+        return await run_in_threadpool(save_rules, ctx.store, rules, now=datetime.now(UTC))
+    except ValueError as exc:
+        raise ValidationError(str(exc), issues=[FieldIssue("category_multipliers", "range",
+                                                           str(exc))]) from None  # fmt: skip
+
+
+@router.post(
+    "/catalog/items",
+    response_model=catalog.CatalogReport,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": CatalogBody.model_json_schema()}}}},
+)  # fmt: skip
+async def upsert_items(ctx: Ctx, _: PersonalizeWriter, request: Request) -> catalog.CatalogReport:
+    """Add or update catalog items ({"items": [{"id", "name", "category", "price",
+    "available", "image", "url"}]}); bad rows are reported by number, good rows kept."""
+    body = await read_model(request, CatalogBody, max_bytes=MAX_CATALOG_BYTES)
+    return await run_in_threadpool(catalog.upsert, ctx.store, body.items, now=datetime.now(UTC))
+
+
+@router.post("/catalog/import", response_model=catalog.CatalogReport)
+async def import_items(
+    ctx: Ctx,
+    _: PersonalizeWriter,
+    request: Request,
+    file_name: Annotated[str, Query(max_length=200)] = "catalog.csv",
+) -> catalog.CatalogReport:
+    """The body is a CSV (header: id,name,category,price,available,image,url) or JSON lines."""
+    raw = await read_limited(request, MAX_CATALOG_BYTES)
+    try:
+        rows = catalog.parse_rows(raw, file_name=file_name)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError(f"unreadable catalog file: {str(exc)[:200]}", issues=[]) from None
+    if len(rows) > catalog.MAX_ITEMS:
+        raise ValidationError(f"at most {catalog.MAX_ITEMS:,} items per file", issues=[])
+    return await run_in_threadpool(catalog.upsert, ctx.store, rows, now=datetime.now(UTC))
+
+
+@router.get("/catalog/items")
+async def list_items(
+    ctx: Ctx,
+    _: PersonalizeServer,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    return await run_in_threadpool(catalog.list_items, ctx.store, offset=offset, limit=limit)
+
+
+@router.get("/reports/recommendations")
+async def recommendation_report(
+    ctx: Ctx,
+    _: ReportsReader,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query(description="exclusive")] = None,
+) -> list[dict[str, Any]]:
+    """Per placement: served, clicks, click-through rate, attributed orders and revenue."""
+    tz = ZoneInfo(ctx.settings.timezone)
+    end_day = to or (datetime.now(tz).date() + timedelta(days=1))
+    start_day = from_ or (end_day - timedelta(days=30))
+    if start_day >= end_day:
+        raise ValidationError("empty range: from must be before to",
+                              issues=[FieldIssue("from", "range", "from >= to")])  # fmt: skip
+    start = datetime.combine(start_day, time(), tzinfo=tz)
+    end = datetime.combine(end_day, time(), tzinfo=tz)
+    return await run_in_threadpool(placement_report, ctx.store, ctx.settings, start=start, end=end)

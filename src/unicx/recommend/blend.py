@@ -87,8 +87,10 @@ class Blend:
             if weight <= 0:
                 continue
             top = _top(scores, m)
-            finite = np.isfinite(np.take_along_axis(scores, top, axis=1))
-            contribution = weight / (c + np.arange(top.shape[1]))[None, :] * finite
+            # Only positive evidence ranks: a zero co-occurrence or neighbour score (or an
+            # excluded item's -inf) is no reason to recommend an item.
+            positive = np.take_along_axis(scores, top, axis=1) > 0
+            contribution = weight / (c + np.arange(top.shape[1]))[None, :] * positive
             np.add.at(fused, (np.arange(n)[:, None], top), contribution)
         return fused
 
@@ -126,7 +128,9 @@ class Blend:
     def _item_rows(self, items: Sequence[int]) -> dict[str, NDArray[np.float32]]:
         basket = np.zeros((1, len(self.data.items)), dtype=np.float32)
         basket[0, list(items)] = 1.0
-        rows: dict[str, NDArray[np.float32]] = {"popularity": self.popularity.totals[None, :]}
+        rows: dict[str, NDArray[np.float32]] = {
+            "popularity": self.popularity.totals[None, :].copy()
+        }
         for name, model in self.models.items():
             if isinstance(model, CoOccurrence | ItemKNN):
                 sim = row_normalize(model.similarity)

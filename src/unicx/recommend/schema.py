@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# rec_candidates/rec_similar/rec_trending hold the active model's precomputed lists (replaced
+# in one transaction per training run); rec_served logs every answer so clicks and orders can
+# be attributed to it; rec_rules holds the workspace's business rules as one JSON document.
 RECOMMEND_SQL = """
 CREATE TABLE catalog_items (
     item_id VARCHAR PRIMARY KEY,
@@ -13,5 +16,47 @@ CREATE TABLE catalog_items (
     url VARCHAR,
     launched_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE rec_candidates (
+    profile_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    rank INTEGER NOT NULL
+);
+CREATE TABLE rec_purchased (
+    profile_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL
+);
+CREATE TABLE rec_similar (
+    item_id VARCHAR NOT NULL,
+    other_id VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    rank INTEGER NOT NULL
+);
+CREATE TABLE rec_trending (
+    scope VARCHAR NOT NULL,
+    scope_value VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    rank INTEGER NOT NULL
+);
+CREATE TABLE rec_items (
+    item_id VARCHAR PRIMARY KEY,
+    category VARCHAR
+);
+CREATE TABLE rec_rules (
+    key VARCHAR PRIMARY KEY,
+    value JSON NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE rec_served (
+    recommendation_id VARCHAR PRIMARY KEY,
+    profile_id VARCHAR,
+    placement VARCHAR NOT NULL,
+    context VARCHAR NOT NULL,
+    items JSON NOT NULL,
+    model_version VARCHAR,
+    personalized BOOLEAN NOT NULL,
+    served_at TIMESTAMPTZ NOT NULL
 );
 """

@@ -1,0 +1,140 @@
+"""The product catalog: names, categories, prices and availability the rules and renders use.
+
+Items are upserted by id from JSON, CSV or JSON lines; a bad row (empty id, NaN or negative
+price, unparseable availability, oversized text) is reported with its row number and reason
+while the good rows are kept. Items seen in events but absent from the catalog stay
+recommendable (their category then comes from the events).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from unicx.store import Store
+
+MAX_ITEMS = 100_000
+SCHEMA = pa.schema(
+    [("item_id", pa.string()), ("name", pa.string()), ("category", pa.string()),
+     ("price", pa.float64()), ("available", pa.bool_()), ("image", pa.string()),
+     ("url", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC"))]
+)  # fmt: skip
+TRUE = {"true", "1", "yes", "y", "in stock", "in_stock", "available", "còn hàng"}
+FALSE = {"false", "0", "no", "n", "out of stock", "out_of_stock", "unavailable", "hết hàng"}
+
+
+class CatalogItem(BaseModel):
+    model_config = {"extra": "ignore", "str_strip_whitespace": True}
+
+    item_id: str = Field(min_length=1, max_length=200, validation_alias="id")
+    name: str | None = Field(default=None, max_length=500)
+    category: str | None = Field(default=None, max_length=200)
+    price: float | None = Field(default=None, ge=0)
+    available: bool = True
+    image: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("price", mode="before")
+    @classmethod
+    def _price(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            raise ValueError("price is not a finite number")
+        return number
+
+    @field_validator("available", mode="before")
+    @classmethod
+    def _available(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in TRUE or text == "":
+                return True
+            if text in FALSE:
+                return False
+            raise ValueError(f"availability {value[:40]!r} is not yes/no/in stock/out of stock")
+        return value
+
+
+class RowError(BaseModel):
+    row: int
+    reason: str
+
+
+class CatalogReport(BaseModel):
+    accepted: int
+    rejected: int
+    errors: list[RowError]
+
+
+def parse_rows(raw: bytes, *, file_name: str) -> list[dict[str, Any]]:
+    """CSV (header row) or JSON lines / a JSON array, decided by the name and the content."""
+    text = raw.decode("utf-8-sig")
+    stripped = text.lstrip()
+    if file_name.endswith((".json", ".jsonl", ".ndjson")) or stripped.startswith(("{", "[")):
+        if stripped.startswith("["):
+            rows = json.loads(stripped)
+            return [r if isinstance(r, dict) else {"__bad__": r} for r in rows]
+        out: list[dict[str, Any]] = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError:
+                    value = {"__bad__": line[:80]}
+                out.append(value if isinstance(value, dict) else {"__bad__": value})
+        return out
+    return [dict(r) for r in csv.DictReader(io.StringIO(text))]
+
+
+def upsert(store: Store, rows: list[dict[str, Any]], *, now: datetime) -> CatalogReport:
+    if len(rows) > MAX_ITEMS:
+        raise ValueError(f"at most {MAX_ITEMS:,} items per request, got {len(rows):,}")
+    good: dict[str, CatalogItem] = {}
+    errors: list[RowError] = []
+    for n, row in enumerate(rows, start=1):
+        if "__bad__" in row:
+            errors.append(RowError(row=n, reason="not a JSON object"))
+            continue
+        try:
+            item = CatalogItem.model_validate(row)
+        except (ValidationError, ValueError) as exc:
+            reason = exc.errors()[0] if isinstance(exc, ValidationError) else {"msg": str(exc)}
+            where = ".".join(str(p) for p in reason.get("loc", ())) or "row"
+            errors.append(RowError(row=n, reason=f"{where}: {reason['msg']}"[:300]))
+            continue
+        good[item.item_id] = item
+    fields = ("item_id", "name", "category", "price", "available", "image", "url")
+    table = pa.table(
+        {f: [getattr(i, f) for i in good.values()] for f in fields}
+        | {"updated_at": pa.array([now] * len(good), pa.timestamp("us", tz="UTC"))},
+        schema=SCHEMA,
+    )
+    with store.session() as s, s.transaction():
+        s.register("_catalog_new", table)
+        try:
+            s.execute(
+                "INSERT OR REPLACE INTO catalog_items BY NAME SELECT * FROM _catalog_new",
+                step="catalog.upsert",
+            )
+        finally:
+            s.unregister("_catalog_new")
+    return CatalogReport(accepted=len(good), rejected=len(errors), errors=errors[:100])
+
+
+def list_items(store: Store, *, offset: int, limit: int) -> list[dict[str, Any]]:
+    with store.session() as s:
+        return s.fetch_dicts(
+            "SELECT item_id, name, category, price, available, image, url, updated_at "
+            "FROM catalog_items ORDER BY item_id LIMIT ? OFFSET ?",
+            [limit, offset],
+            step="catalog.list",
+        )

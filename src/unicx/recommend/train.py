@@ -1,0 +1,129 @@
+"""Training run of the recommenders: fit the blend, store its candidate lists.
+
+Serving answers from these lists (and request-time re-ranking), never from the models
+themselves, so a server needs no scikit-learn or implicit state and a new version replaces the
+old in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+
+from unicx.config import Settings
+from unicx.predict.registry import TrainResult, new_version, record_run
+from unicx.recommend.blend import Blend, BlendConfig, fit_blend
+from unicx.recommend.data import EmptyInteractions, Interactions
+from unicx.recommend.interactions import extract
+from unicx.store import Session, Store
+
+MODEL = "recommend"
+CANDIDATES = 100
+SIMILAR = 30
+TRENDING = 100
+MIN_INTERACTIONS, MIN_USERS, MIN_ITEMS = 20, 5, 3
+TABLES = ("rec_candidates", "rec_purchased", "rec_similar", "rec_trending", "rec_items")
+
+COUNTRIES_SQL = """
+SELECT profile_id, arg_max(country, n) AS country FROM (
+  SELECT profile_id, country, count(*) AS n FROM event_profiles
+  WHERE profile_id IS NOT NULL AND country IS NOT NULL AND timestamp <= $until
+  GROUP BY ALL
+) GROUP BY profile_id
+"""
+
+
+def _lists(rows: list[tuple[str, list[tuple[int, float]]]], data: Interactions) -> pa.Table:
+    keys, items, scores, ranks = [], [], [], []
+    for key, recs in rows:
+        for rank, (item, score) in enumerate(recs, start=1):
+            keys.append(key)
+            items.append(data.items[item])
+            scores.append(score)
+            ranks.append(rank)
+    return pa.table({"key": keys, "item_id": items, "score": scores, "rank": ranks})
+
+
+def _trending(s: Session, blend: Blend, data: Interactions, until: datetime) -> pa.Table:
+    """Global trending and trending per country (cold start)."""
+    parts = [("global", "", blend.popular(k=TRENDING))]
+    users = data.user_index()
+    by_country: dict[str, list[int]] = {}
+    for pid, country in s.fetchall(COUNTRIES_SQL, {"until": until}, step="recommend.countries"):
+        if str(pid) in users:
+            by_country.setdefault(str(country), []).append(users[str(pid)])
+    for country, members in by_country.items():
+        parts.append(("country", country, blend.popular(k=TRENDING, users=members)))
+    cols: dict[str, list[object]] = {k: [] for k in ("scope", "scope_value", "item_id", "score",
+                                                      "rank")}  # fmt: skip
+    for scope, value, recs in parts:
+        for rank, (item, score) in enumerate(recs, start=1):
+            for col, v in zip(cols, (scope, value, data.items[item], score, rank), strict=True):
+                cols[col].append(v)
+    return pa.table(cols)
+
+
+def _write(s: Session, name: str, sql: str, table: pa.Table) -> None:
+    s.register("_rec_new", table)
+    try:
+        s.execute(sql, step=f"recommend.write.{name}")
+    finally:
+        s.unregister("_rec_new")
+
+
+def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
+    version = new_version(now)
+    config = BlendConfig()
+    params = {k: v for k, v in config.__dict__.items()}
+    with store.session() as s:
+        extracted = extract(s, settings, until=now)
+    try:
+        data = Interactions.from_arrow(extracted.table, categories=extracted.categories)
+        users, items, rows = len(data.users), len(data.items), len(data.user_idx)
+    except EmptyInteractions:
+        users = items = rows = 0
+    if rows < MIN_INTERACTIONS or users < MIN_USERS or items < MIN_ITEMS:
+        result = TrainResult(
+            MODEL, version, "rejected", rows,
+            {"excluded_lines": extracted.excluded},
+            f"too few interactions: {rows} from {users} people on {items} items (needs "
+            f"{MIN_INTERACTIONS}, {MIN_USERS}, {MIN_ITEMS}); previous recommendations kept",
+        )  # fmt: skip
+        with store.session() as s, s.transaction():
+            record_run(s, result, now=now, params=params)
+        return result
+    blend = fit_blend(data, now=now, config=config)
+    candidates = _lists(
+        list(zip(data.users, blend.recommend(range(users), k=CANDIDATES), strict=True)), data
+    )
+    similar = _lists([(data.items[i], blend.similar(i, k=SIMILAR)) for i in range(items)], data)
+    purchased = pa.table(
+        {
+            "profile_id": [data.users[u] for u in data.user_idx[data.kind == 2]],
+            "item_id": [data.items[i] for i in data.item_idx[data.kind == 2]],
+        }
+    )
+    metrics = {
+        "interactions": rows,
+        "people": users,
+        "items": items,
+        "excluded_lines": extracted.excluded,
+        "candidates": candidates.num_rows,
+    }
+    result = TrainResult(MODEL, version, "active", rows, metrics)
+    item_table = pa.table({"item_id": data.items, "category": data.item_category})
+    with store.session() as s, s.transaction():
+        trending = _trending(s, blend, data, now)
+        for table in TABLES:
+            s.execute(f"DELETE FROM {table}", step=f"recommend.clear.{table}")
+        _write(s, "candidates", "INSERT INTO rec_candidates SELECT key, item_id, score, rank "
+               "FROM _rec_new", candidates)  # fmt: skip
+        _write(s, "similar", "INSERT INTO rec_similar SELECT key, item_id, score, rank "
+               "FROM _rec_new", similar)  # fmt: skip
+        _write(s, "purchased", "INSERT INTO rec_purchased SELECT DISTINCT profile_id, item_id "
+               "FROM _rec_new", purchased)  # fmt: skip
+        _write(s, "trending", "INSERT INTO rec_trending SELECT * FROM _rec_new", trending)
+        _write(s, "items", "INSERT INTO rec_items SELECT * FROM _rec_new", item_table)
+        record_run(s, result, now=now, params=params)
+    return result
