@@ -197,6 +197,20 @@ class Settings(BaseSettings):
         "traits) only for people who granted the `personalization` consent; false: unless "
         "they withdrew it. Everyone else gets non-personalized defaults.",
     )
+    recommend_window_days: int = Field(
+        default=365,
+        ge=7,
+        le=3650,
+        description="Recommendations learn from the views, adds to cart and purchases of the "
+        "last N days before training.",
+    )
+    recommend_attribution_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="An order of an item clicked in a recommendation is attributed to it when "
+        "placed within N days after the click (GET /v1/reports/recommendations).",
+    )
     churn_horizon_days: int = Field(
         default=90,
         ge=7,

@@ -150,11 +150,16 @@ def test_expected_spend_matches_the_posterior_mean() -> None:
 def test_clv_without_discount_is_purchases_times_spend() -> None:
     bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0)
     gg = GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0.0)
-    args = {"x": [2, 0], "t_x": [30.43, 0.0], "T": [38.86, 38.86], "mean_spend": [22.35, 0.0]}
-    flat = customer_lifetime_value(bg, gg, months=12, days_per_month=1, monthly_discount=0, **args)
-    spend = gg.expected_spend(args["x"], args["mean_spend"])
-    purchases = bg.expected_purchases(12, args["x"], args["t_x"], args["T"])
-    assert flat == pytest.approx(purchases * spend, rel=1e-9)
-    discounted = customer_lifetime_value(bg, gg, days_per_month=1, monthly_discount=0.05, **args)
+    x, t_x, T, m = [2, 0], [30.43, 0.0], [38.86, 38.86], [22.35, 0.0]
+
+    def clv(discount: float) -> np.ndarray:
+        return customer_lifetime_value(
+            bg, gg, x=x, t_x=t_x, T=T, mean_spend=m, days_per_month=1, monthly_discount=discount
+        )
+
+    flat = clv(0.0)
+    purchases = bg.expected_purchases(12, x, t_x, T)
+    assert flat == pytest.approx(purchases * gg.expected_spend(x, m), rel=1e-9)
     # Every month's purchases are worth less: between the flat value and the flat value / 1.05^12.
+    discounted = clv(0.05)
     assert np.all(flat / 1.05**12 < discounted) and np.all(discounted < flat)

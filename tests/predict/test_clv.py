@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import Workspace
 from tests.predict.shop import NOW, Shop, build_shop
+from tests.profiles.traits_data import event, load
 from unicx.predict.clv import train
 from unicx.segments.service import SegmentService
 from unicx.store import Store
@@ -60,6 +61,11 @@ def test_clv_traits_rank_loyal_buyers_above_lapsed_ones(store: Store, workspace:
         assert t["predicted_purchases_30d"] <= t["predicted_purchases_90d"]
         assert t["predicted_purchases_90d"] <= t["predicted_purchases_365d"]
         assert 0 <= t["probability_alive"] <= 1 and t["clv"] >= 0
+        # 365 days of purchases x spend, discounted 1 % a month (purchases are rounded to 4
+        # decimals: up to spend x 0.00005 off).
+        undiscounted = t["predicted_purchases_365d"] * t["expected_spend"]
+        slack = t["expected_spend"] * 1e-4 + 1
+        assert undiscounted / 1.01**12 - slack <= t["clv"] <= undiscounted + slack
     # Predictive traits are ordinary traits for segments, with no change to the language.
     service = SegmentService(store, workspace.settings)
     preview = service.preview({"trait": "clv", "op": "gte", "value": 10_000_000}, now=NOW)
@@ -94,3 +100,23 @@ def test_empty_workspace_is_refused(store: Store, workspace: Workspace) -> None:
     result = train(store, workspace.settings, now=NOW)
     assert result.status == "rejected" and result.rows == 0
     assert "previous CLV traits kept" in result.message
+
+
+def test_orders_with_impossible_values_are_left_out_and_reported(
+    store: Store, workspace: Workspace
+) -> None:
+    build_shop(store, workspace.settings, people=120)
+    clean = train(store, workspace.settings, now=NOW)
+    hostile = [
+        event("track", "2024-06-29 10:00", user_id="c0000", event="Order Completed",
+              properties={"order_id": f"bad-{i}", "revenue": revenue, "currency": "VND"})
+        for i, revenue in enumerate(["NaN", "Infinity", "-5000000", "1e400"])
+    ]  # fmt: skip
+    load(store, hostile, {})
+    result = train(store, workspace.settings, now=NOW + timedelta(seconds=1))
+    assert result.status == "active" and result.metrics["orders_excluded"] == 4
+    assert clean.metrics["orders_excluded"] == 0
+    # Same fit as without them: the bad orders added no purchase day and no spend.
+    assert result.metrics["bgnbd"] == clean.metrics["bgnbd"]
+    assert result.metrics["gamma_gamma"] == clean.metrics["gamma_gamma"]
+    assert all(all(v == v for v in t.values()) for t in _traits(store).values())  # no NaN

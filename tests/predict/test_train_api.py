@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.conftest import Workspace
-from tests.helpers import bearer
+from tests.helpers import ServerProcess, bearer
 from tests.predict.shop import NOW, build_shop
 from unicx.api.app import create_app
 from unicx.auth.models import Role
@@ -18,7 +19,7 @@ from unicx.auth.service import AccessService
 from unicx.cli.main import app
 from unicx.config import load_settings
 from unicx.predict.schedule import TrainScheduler
-from unicx.predict.service import check_names
+from unicx.predict.service import TRAINING, check_names
 from unicx.predict.train import TRAINERS
 from unicx.store import Store
 from unicx.workspace import open_store
@@ -83,6 +84,9 @@ def test_bad_requests_and_roles(workspace: Workspace) -> None:
         assert deep.status_code == 400
         huge = post("/v1/models/train", content=b" " * 10_000, headers=auth)
         assert huge.status_code == 413
+        with TRAINING:  # a training in progress: the second one is refused, not raced
+            busy = post("/v1/models/train", json={"models": ["clv"]}, headers=auth)
+        assert busy.status_code == 409 and "already running" in busy.json()["message"]
         access: AccessService = client.app.state.ctx.access  # type: ignore[attr-defined]
         analyst = access.create_api_key("a", Role.analyst).secret_key
         assert post("/v1/models/train", headers=bearer(analyst)).status_code == 403
@@ -104,6 +108,22 @@ def test_cli_train_and_list(workspace: Workspace) -> None:
     assert bad.exit_code == 1 and "unknown model 'nope'" in bad.output
 
 
+def test_cli_train_through_a_running_server(workspace: Workspace) -> None:
+    _shop(workspace)
+    ws = str(workspace.path)
+    server = ServerProcess(workspace.path).start()
+    try:
+        out = runner.invoke(app, ["train", "-w", ws, "-m", "clv", "--json"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.output)[0]["status"] == "active"
+        listed = runner.invoke(app, ["models", "list", "-w", ws, "--model", "clv", "--json"])
+        assert [r["status"] for r in json.loads(listed.output)] == ["active"]
+        unknown = runner.invoke(app, ["models", "list", "-w", ws, "--model", "nope"])
+        assert unknown.exit_code == 1 and "unknown model" in unknown.output
+    finally:
+        server.stop()
+
+
 def test_scheduler_trains_when_due(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     # Only CLV here: the other trainers have their own tests, and the schedule is the same.
     for name in [n for n in TRAINERS if n != "clv"]:
@@ -114,6 +134,8 @@ def test_scheduler_trains_when_due(workspace: Workspace, monkeypatch: pytest.Mon
     try:
         clock = [NOW]
         scheduler = TrainScheduler(store, settings, clock=lambda: clock[0])
+        with TRAINING:  # `unicx train` is running: the scheduler leaves it alone
+            assert not scheduler.run_if_due()
         assert scheduler.run_if_due()  # never trained and there are orders
         assert not scheduler.run_if_due()
         clock[0] = NOW + timedelta(hours=25)
@@ -130,3 +152,25 @@ def test_scheduler_trains_when_due(workspace: Workspace, monkeypatch: pytest.Mon
 def test_model_names() -> None:
     assert check_names(None) == list(TRAINERS)  # no names: every model, in training order
     assert check_names(["clv", "clv"]) == ["clv"]
+
+
+def test_scheduler_thread_trains_in_the_background_and_stops(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in TRAINERS if n != "clv"]:
+        monkeypatch.delitem(TRAINERS, name)
+    _shop(workspace)
+    store = open_store(workspace.settings)
+    try:
+        scheduler = TrainScheduler(store, workspace.settings, check_every_s=0.05)
+        scheduler.start()
+        deadline = time.monotonic() + 30
+        runs: tuple[int] | None = (0,)
+        while runs == (0,) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with store.session() as s:
+                runs = s.fetchone("SELECT count(*) FROM models", step="t")
+        scheduler.stop()
+        assert runs == (1,) and not scheduler.running
+    finally:
+        store.close()

@@ -200,6 +200,19 @@ def seed_person(store: Store, settings: Settings, p: Person) -> Person:
             [p.profile_id, LONG_AGO],
             step="t",
         )
+        # Model outputs and serving logs of the predict/recommend/personalize domains.
+        for sql in (
+            "INSERT INTO rec_candidates VALUES ($p, 'sku-1', 0.5, 1)",
+            "INSERT INTO rec_purchased VALUES ($p, 'sku-2')",
+            "INSERT INTO rec_profiles VALUES ($p, 'VN')",
+            "INSERT INTO rec_served VALUES ('rec-' || $p, $p, 'home', 'home', '[\"sku-1\"]', "
+            "'v1', true, $t)",
+            "INSERT INTO decisions (decision_id, profile_id, placement, offer_id, context, bucket, "
+            "propensity, holdout, reason, state_version, decided_at) VALUES ('d-' || $p, $p, "
+            "'home', 'o1', '{}', 'b', 0.5, false, 'bandit', 1, $t)",
+        ):
+            params = {"p": p.profile_id} | ({"t": LONG_AGO} if "$t" in sql else {})
+            s.execute(sql, params, step="t")
     return p
 
 

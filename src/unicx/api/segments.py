@@ -18,10 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from unicx.api.body import read_limited
 from unicx.api.deps import Ctx, ProfilesReader, SegmentsExporter, SegmentsReader, SegmentsWriter
 from unicx.errors import FieldIssue, ValidationError
+from unicx.predict.lookalike import build_lookalike
 from unicx.segments.export import EXPORT_FORMATS, export_members
 from unicx.segments.models import (
     Change,
     DefinitionBody,
+    LookalikeRequest,
+    LookalikeRun,
     MemberPage,
     PersonaRun,
     Preview,
@@ -178,6 +181,30 @@ async def personas(
     persona segment with a description of what sets it apart; replaces the previous run."""
     return await run_in_threadpool(
         build_personas, ctx.store, ctx.settings, k=k, seed=seed, actor=who.key_id
+    )
+
+
+@router.post(
+    "/segments/{segment_id}/lookalike",
+    response_model=LookalikeRun,
+    status_code=201,
+    openapi_extra=_body_schema(LookalikeRequest),
+)
+async def lookalike(
+    ctx: Ctx, who: SegmentsWriter, segment_id: SegmentId, request: Request
+) -> LookalikeRun:
+    """Save the people outside this seed segment who behave most like it (``top`` people or
+    ``top_percent`` of the rest) as a new segment, with how well held-out members are found."""
+    body = await _read(request, LookalikeRequest)
+    return await run_in_threadpool(
+        build_lookalike,
+        ctx.store,
+        ctx.settings,
+        segment_id,
+        top=body.top,
+        top_percent=body.top_percent,
+        name=body.name,
+        actor=who.key_id,
     )
 
 

@@ -1,7 +1,193 @@
-"""`unicx offers …`: offers and content blocks, decisions, sensitive traits."""
+"""`unicx offers …`: offers and content blocks, decisions, sensitive traits.
+
+Each command runs the personalize services on the workspace, or calls the same API endpoint
+when a server holds the workspace. Offer files are YAML or JSON: one offer or a list of them
+(docs/personalize.md).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from rich.table import Table
+
+from unicx.cli.backend import RemoteBackend, open_target
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.config import Settings
+from unicx.errors import FieldIssue, ValidationError
+from unicx.personalize import sensitive
+from unicx.personalize.decide import Decider
+from unicx.personalize.models import OfferCreate
+from unicx.personalize.offers import OfferService
+from unicx.segments.files import read_file
+from unicx.store import Store
 
 app = typer.Typer(help="Offers and content blocks: define, validate, decide.", no_args_is_help=True)
+FileArg = Annotated[Path, typer.Argument(exists=True, help="A YAML or JSON offer file.")]
+OfferArg = Annotated[str, typer.Argument(help="Offer id or name.")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _run(
+    workspace: Path, local: Callable[[Store, Settings], Any], method: str, path: str, **kw: Any
+) -> Any:
+    """``local`` on the workspace, or the API call when a server holds it; plain JSON back."""
+    settings = settings_for(workspace)
+    with open_target(settings) as target:
+        if isinstance(target, RemoteBackend):
+            return target.call(method, path, **kw)
+        return _plain(local(target, settings))
+
+
+def _echo(data: Any) -> None:
+    typer.echo(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def read_offers(path: Path) -> list[OfferCreate]:
+    """One offer or a list of offers from a YAML/JSON file; errors name the file and item."""
+    data = read_file(path)
+    items = data if isinstance(data, list) else [data]
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(OfferCreate.model_validate(item))
+        except PydanticValidationError as exc:
+            err = exc.errors()[0]
+            where = f"{path.name}[{i}]." + ".".join(str(p) for p in err["loc"])
+            raise ValidationError(
+                f"{where}: {err['msg']}", issues=[FieldIssue(where, err["type"], err["msg"])]
+            ) from None
+    return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.command("list")
+@reports_errors
+def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
+    """Active offers by placement."""
+    data = _run(workspace, lambda st, _: OfferService(st).all(), "GET", "/v1/offers")
+    if as_json:
+        _echo(data)
+        return
+    table = Table("id", "name", "placement", "channel", "priority", "default", "version")
+    for o in data:
+        table.add_row(o["offer_id"], o["name"], o["placement"], o["channel"], str(o["priority"]),
+                      "yes" if o["is_default"] else "", str(o["version"]))  # fmt: skip
+    console.print(table)
+
+
+@app.command("validate")
+@reports_errors
+def validate(workspace: WorkspaceOpt, file: FileArg) -> None:
+    """Check an offer file (eligibility, template, sensitive traits) without saving."""
+    for body in read_offers(file):
+
+        def local(st: Store, _: Settings, b: OfferCreate = body) -> Any:
+            return OfferService(st).validate(b, now=_now())
+
+        payload = body.model_dump(mode="json")
+        data = _run(workspace, local, "POST", "/v1/offers/validate", json=payload)
+        console.print(f"[green]valid[/] {body.name}: traits {', '.join(data['traits']) or '-'}")
+        typer.echo(data["sample"])
+
+
+@app.command("apply")
+@reports_errors
+def apply(workspace: WorkspaceOpt, file: FileArg, as_json: JsonOpt = False) -> None:
+    """Create or update the offers of a file, by name."""
+    bodies = read_offers(file)
+
+    def remote_or_local(st: Store, _: Settings) -> Any:
+        return OfferService(st).apply(bodies, now=_now())
+
+    settings = settings_for(workspace)
+    with open_target(settings) as target:
+        if isinstance(target, RemoteBackend):
+            data = [_apply_remote(target, b) for b in bodies]
+        else:
+            data = _plain(remote_or_local(target, settings))
+    _echo(data) if as_json else console.print(f"[green]applied[/] {len(data)} offer(s)")
+
+
+def _apply_remote(target: RemoteBackend, body: OfferCreate) -> Any:
+    payload = body.model_dump(mode="json")
+    existing = target.call("GET", "/v1/offers")
+    match = next((o for o in existing if o["name"].lower() == body.name.lower()), None)
+    if match is None:
+        return target.call("POST", "/v1/offers", json=payload)
+    payload["clear_eligibility"] = body.eligibility is None
+    return target.call("PATCH", f"/v1/offers/{match['offer_id']}", json=payload)
+
+
+@app.command("delete")
+@reports_errors
+def delete(workspace: WorkspaceOpt, offer: OfferArg) -> None:
+    """Retire an offer."""
+    _run(workspace, lambda st, _: OfferService(st).delete(offer, now=_now()),
+         "DELETE", f"/v1/offers/{offer}")  # fmt: skip
+    console.print(f"[green]retired[/] {offer}")
+
+
+@app.command("decide")
+@reports_errors
+def decide(
+    workspace: WorkspaceOpt,
+    profile: Annotated[str, typer.Argument(help="Profile id.")],
+    placement: Annotated[str, typer.Option("--placement", "-p", help="Placement name.")],
+    device: Annotated[str | None, typer.Option(help="mobile, tablet, desktop.")] = None,
+    country: Annotated[str | None, typer.Option(help="Two-letter country code.")] = None,
+) -> None:
+    """Decide the offer a person gets in a placement (logged like an API decision)."""
+    params = {"placement": placement, "device": device, "country": country}
+    data = _run(
+        workspace,
+        lambda st, settings: Decider(st, settings).decide(
+            profile, placement=placement, now=_now(), device=device, country=country
+        ),
+        "GET",
+        f"/v1/profiles/{profile}/decide",
+        params={k: v for k, v in params.items() if v is not None},
+    )
+    _echo(data)
+
+
+@app.command("sensitive")
+@reports_errors
+def mark_sensitive(
+    workspace: WorkspaceOpt,
+    trait: Annotated[str | None, typer.Argument(help="Trait to mark; none: list.")] = None,
+    category: Annotated[str, typer.Option(help=", ".join(sensitive.CATEGORIES))] = "other",
+    not_sensitive: Annotated[bool, typer.Option("--not-sensitive")] = False,
+    reason: Annotated[str, typer.Option()] = "",
+) -> None:
+    """List sensitive traits, or mark one (``--not-sensitive`` exempts a pattern match)."""
+
+    def local(st: Store, _: Settings) -> Any:
+        with st.session() as s:
+            if trait is None:
+                return sensitive.list_sensitive(s)
+            return sensitive.mark(s, trait, sensitive=not not_sensitive, category=category,
+                                  reason=reason, actor="cli", now=_now())  # fmt: skip
+
+    if trait is None:
+        _echo(_run(workspace, local, "GET", "/v1/personalize/sensitive-traits"))
+        return
+    body = {"sensitive": not not_sensitive, "category": category, "reason": reason}
+    _echo(_run(workspace, local, "PUT", f"/v1/personalize/sensitive-traits/{trait}", json=body))

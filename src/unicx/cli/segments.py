@@ -19,6 +19,7 @@ from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.config import Settings
 from unicx.errors import NotFoundError
+from unicx.predict.lookalike import build_lookalike
 from unicx.segments.export import export_members
 from unicx.segments.files import read_definition, read_segment, segment_files
 from unicx.segments.models import SegmentCreate, SegmentUpdate
@@ -324,4 +325,44 @@ def personas(
     console.print(
         f"{data['profiles']:,} buyers, {data['algorithm']}, {data['seconds']:.1f} s "
         f"(model {data['model_version']})"
+    )
+
+
+@app.command("lookalike")
+@reports_errors
+def lookalike(
+    workspace: WorkspaceOpt,
+    seed: SegmentArg,
+    top: Annotated[int | None, typer.Option(min=1, help="Audience size in people.")] = None,
+    top_percent: Annotated[
+        float | None, typer.Option(help="Audience size in % of everyone outside the seed.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name of the new segment.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Save the people who behave most like a seed segment as a new segment (--top N or
+    --top-percent X), and show how well held-out seed members are recovered."""
+    body = {"top": top, "top_percent": top_percent, "name": name}
+    with console.status(f"scoring lookalikes of {seed}…"):
+        data = _run(
+            workspace,
+            lambda store, svc: build_lookalike(
+                store, svc.settings, seed, top=top, top_percent=top_percent, name=name
+            ),
+            "POST",
+            f"/v1/segments/{seed}/lookalike",
+            json={k: v for k, v in body.items() if v is not None},
+        )
+    if as_json:
+        _echo(data)
+        return
+    rec = data["recovery"]
+    console.print(
+        f"[green]created[/] {data['segment']['name']} ({data['segment']['segment_id']}): "
+        f"{data['size']:,} of {data['candidates']:,} people, {data['trait']} >= "
+        f"{data['threshold']:.4f}"
+    )
+    console.print(
+        f"held-out seed members recovered: {rec['recall_at_top']:.0%} "
+        f"(random {rec['random_recall']:.0%}), AUC {rec['auc']:.3f} on {rec['holdout']} held out"
     )

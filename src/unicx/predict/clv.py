@@ -35,9 +35,11 @@ MIN_BUYERS = 50
 MIN_REPEAT_BUYERS = 10
 HORIZONS = (30, 90, 365)
 MONTHS, MONTHLY_DISCOUNT, PENALIZER = 12, 0.01, 0.001
+DAYS_PER_MONTH = 365 / MONTHS  # so the 12 months of ``clv`` are the 365 days of the traits
 PARAMS = {
     "unit": "day",
     "months": MONTHS,
+    "days_per_month": round(DAYS_PER_MONTH, 4),
     "monthly_discount": MONTHLY_DISCOUNT,
     "penalizer": PENALIZER,
 }
@@ -51,8 +53,10 @@ WITH order_ev AS (
 ),
 {order_core_steps("order_ev")},
 days AS (
+  -- isfinite: a revenue of "NaN" or "Infinity" parses to a number; such orders are left out
+  -- (and counted in the run's metrics) rather than poisoning everyone's fit.
   SELECT profile_id, {local_date("ordered_at")} AS day, sum(net) AS value
-  FROM orders WHERE counted GROUP BY ALL
+  FROM orders WHERE counted AND isfinite(net) GROUP BY ALL
 ),
 people AS (
   SELECT profile_id, min(day) AS first_day, max(day) AS last_day, count(*) - 1 AS x,
@@ -63,7 +67,8 @@ people AS (
 )
 SELECT profile_id, x, datediff('day', first_day, last_day) AS t_x,
        datediff('day', first_day, {local_date("CAST($now AS TIMESTAMPTZ)")}) AS age,
-       mean_repeat
+       mean_repeat,
+       (SELECT count(*) FROM orders WHERE NOT isfinite(value) OR value < 0) AS excluded
 FROM people ORDER BY profile_id
 """
 
@@ -87,6 +92,7 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
     age = summary["age"].to_numpy().astype(np.float64)
     mean = summary["mean_repeat"].to_numpy(zero_copy_only=False).astype(np.float64)
     buyers, repeaters = len(x), int(np.sum((x > 0) & (mean > 0)))
+    excluded = int(summary["excluded"][0].as_py()) if buyers else 0
     result: TrainResult
     if buyers < MIN_BUYERS or repeaters < MIN_REPEAT_BUYERS:
         result = _rejected(
@@ -107,6 +113,7 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
             metrics = {
                 "buyers": buyers,
                 "repeat_buyers": repeaters,
+                "orders_excluded": excluded,
                 "bgnbd": {k: v for k, v in asdict(bg).items()},
                 "gamma_gamma": {k: v for k, v in asdict(gg).items()},
                 "mean_clv": float(np.mean(table["clv"].to_numpy())),
@@ -146,6 +153,7 @@ def _traits(
         T=age,
         mean_spend=mean,
         months=MONTHS,
+        days_per_month=DAYS_PER_MONTH,
         monthly_discount=MONTHLY_DISCOUNT,
     )
     columns["clv"] = pa.array(np.round(clv, 2))

@@ -27,6 +27,8 @@ MODEL_OUTPUTS: dict[str, Literal["number", "string"]] = {
     "probability_alive": "number",
     "expected_spend": "number",
     "clv": "number",
+    "churn_risk": "number",
+    "churn_band": "string",
 }
 TRAIT_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from unicx.config import Settings
-from unicx.errors import UnicxError
+from unicx.errors import ConflictError, UnicxError
 from unicx.predict.service import train
 from unicx.store import Store
 
@@ -45,6 +45,10 @@ class TrainScheduler:
         if self._thread.is_alive():
             self._thread.join(120)
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def due(self) -> bool:
         hours = self._settings.train_interval_hours
         if hours <= 0:
@@ -63,7 +67,12 @@ class TrainScheduler:
     def run_if_due(self) -> bool:
         if not self.due():
             return False
-        outcomes = train(self._store, self._settings, names=None, now=self._clock())
+        try:
+            outcomes = train(self._store, self._settings, names=None, now=self._clock())
+        except ConflictError:
+            # Someone is training right now (``unicx train``): that run counts as this one.
+            log.info("scheduled training skipped: a training is already running")
+            return False
         for o in outcomes:
             log.info("scheduled training %s: %s %s", o.model, o.status, o.message)
         return True

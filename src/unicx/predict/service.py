@@ -7,17 +7,19 @@ After any run that produced new outputs the segments are refreshed in full, so a
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from unicx.config import Settings
-from unicx.errors import FieldIssue, NotFoundError, ValidationError
+from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
 from unicx.predict.models import ModelRun, TrainOutcome
 from unicx.predict.train import TRAINERS, trainer
 from unicx.store import Store
 
 MAX_RUNS = 500
+TRAINING = threading.Lock()
 
 
 def check_names(names: list[str] | None) -> list[str]:
@@ -37,11 +39,21 @@ def check_names(names: list[str] | None) -> list[str]:
 def train(
     store: Store, settings: Settings, *, names: list[str] | None, now: datetime | None = None
 ) -> list[TrainOutcome]:
+    """Train ``names`` (all by default) one after the other, then refresh segments. One
+    training at a time per process: a second request is a 409, not a race on model_traits."""
+    if not TRAINING.acquire(blocking=False):
+        raise ConflictError("training is already running: try again when it has finished")
+    try:
+        return _train(store, settings, check_names(names), now or datetime.now(UTC))
+    finally:
+        TRAINING.release()
+
+
+def _train(store: Store, settings: Settings, names: list[str], now: datetime) -> list[TrainOutcome]:
     from unicx.segments.refresh import refresh_all
 
-    now = now or datetime.now(UTC)
     outcomes = []
-    for name in check_names(names):
+    for name in names:
         started = time.perf_counter()
         result = trainer(name)(store, settings, now=now)
         outcomes.append(

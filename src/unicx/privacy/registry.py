@@ -78,6 +78,11 @@ PERSON_TABLES: list[PersonTable] = [
     PersonTable("model_traits", f"profile_id {_IN_PROFILE}", "name"),
     PersonTable("segment_members", f"profile_id {_IN_PROFILE}", "segment_id"),
     PersonTable("segment_changes", f"profile_id {_IN_PROFILE}", "change_id"),
+    PersonTable("rec_candidates", f"profile_id {_IN_PROFILE}", "rank"),
+    PersonTable("rec_purchased", f"profile_id {_IN_PROFILE}", "item_id"),
+    PersonTable("rec_profiles", f"profile_id {_IN_PROFILE}", "country"),
+    PersonTable("rec_served", f"profile_id {_IN_PROFILE}", "served_at"),
+    PersonTable("decisions", f"profile_id {_IN_PROFILE}", "decided_at"),
     PersonTable("events", "event_key IN (SELECT event_key FROM px_events)", "timestamp"),
 ]
 
@@ -98,7 +103,16 @@ NON_PERSONAL_TABLES: set[str] = {
     # Model runs, the product catalog and offer definitions: no profile ids.
     "models",
     "catalog_items",
+    "rec_similar",
+    "rec_trending",
+    "rec_items",
+    "rec_rules",
     "offers",
+    # Offer policy settings, sensitivity marks, per-offer counters, the outcome watermark.
+    "placements",
+    "sensitive_traits",
+    "offer_stats",
+    "personalize_state",
 }
 
 TEMP_TABLES = ("px_profile", "px_ids", "px_events")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["custom", "template", "persona"]
+Kind = Literal["custom", "template", "persona", "lookalike"]
 
 
 class SegmentCreate(BaseModel):
@@ -143,4 +143,40 @@ class PersonaRun(BaseModel):
     profiles: int
     features: list[str]
     personas: list[Persona]
+    seconds: float
+
+
+class LookalikeRequest(BaseModel):
+    """Exactly one of ``top`` (people) or ``top_percent`` (of everyone outside the seed)."""
+
+    model_config = {"extra": "forbid"}
+
+    top: int | None = Field(default=None, ge=1, le=10_000_000)
+    top_percent: float | None = Field(default=None, gt=0, le=50)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class LookalikeRecovery(BaseModel):
+    holdout: int = Field(description="Seed members held out of training (20 %).")
+    recall_at_top: float = Field(description="Share of held-out members ranked in the top.")
+    random_recall: float = Field(description="What a random ranking would recover.")
+    precision_at_top: float = Field(
+        description="Share of that top that are held-out members (recall is capped at top "
+        "size / held-out members when the seed is larger than the audience)."
+    )
+    auc: float = Field(description="ROC AUC of held-out members against everyone else.")
+
+
+class LookalikeRun(BaseModel):
+    segment: SegmentPublic
+    seed_id: str
+    seed_size: int
+    candidates: int = Field(description="Profiles outside the seed that were scored.")
+    audience: int = Field(description="The top N asked for (top_percent resolved to people).")
+    size: int
+    trait: str
+    threshold: float
+    model: str
+    model_version: str
+    recovery: LookalikeRecovery
     seconds: float
