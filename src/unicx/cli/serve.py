@@ -88,7 +88,8 @@ def demo(
 
 
 def _demo_segments(settings: Settings, secret_key: str) -> None:
-    """Save the lifecycle templates through the API, so the demo has segments to explore."""
+    """Save the lifecycle templates and train the models through the API, so the demo has
+    segments, predictions and recommendations to explore."""
     from unicx.segments.templates import TEMPLATES
 
     url = f"http://{connect_host(settings.host)}:{settings.port}"
@@ -100,6 +101,12 @@ def _demo_segments(settings: Settings, secret_key: str) -> None:
                 err_console.print(f"demo segment {template.key}: {res.text[:200]}")
                 continue
             console.print(f"segment [bold]{res.json()['name']}[/]: {res.json()['size']:,} people")
+        # Then the models, so predictions, recommendations and decisions answer at once.
+        res = client.post("/v1/models/train", timeout=600)
+        for run in res.json() if res.status_code == 200 else []:
+            console.print(f"model [bold]{run['model']}[/]: {run['status']} {run['message']}")
+        if res.status_code != 200:
+            err_console.print(f"demo training: {res.text[:200]}")
 
 
 def _fresh_demo_dir(workspace: Path) -> Path:

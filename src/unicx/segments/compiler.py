@@ -235,8 +235,11 @@ class _Builder:
         if node.op == "top_percent":
             self.global_ = True
             share = self.bind(1 - float(node.value) / 100)
-            cut = f"(SELECT quantile_cont({typed}, {share}) FROM {trait.table} WHERE {name_test})"
-            test = f"{typed} >= {cut}"
+            source = f"FROM {trait.table} WHERE {name_test}"
+            cut = f"(SELECT quantile_cont({typed}, {share}) {source})"
+            # Above the lowest value too: when most people share the bottom value (revenue 0
+            # for non-buyers) the quantile is that value, and they are not "top" customers.
+            test = f"{typed} >= {cut} AND {typed} > (SELECT min({typed}) {source})"
         elif node.op in d.TIME_OPS:
             test = self.time_test(typed, node.op, node.value)
             if node.op in ("within_last", "before_last"):
