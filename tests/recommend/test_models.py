@@ -1,4 +1,4 @@
-"""Each recommender on a fixture with an obvious right answer; the metrics by hand."""
+"""The interactions input and each candidate model on a fixture with an obvious right answer."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pyarrow as pa
 import pytest
+from scipy.sparse import csr_matrix
 
 from unicx.recommend.blend import BlendConfig, fit_blend
 from unicx.recommend.data import EmptyInteractions, Interactions
-from unicx.recommend.evaluate import ap_at, ndcg_at, recall_at, temporal_split
+from unicx.recommend.models import CoOccurrence, keep_top
 
 NOW = datetime(2024, 6, 30, tzinfo=UTC)
 MODELS = ("popularity", "cooccurrence", "als", "item_knn")
+Row = tuple[str, str, str, float, float]
+FLAT = BlendConfig(half_life_days=None, trending_half_life_days=None)  # no time decay
 
 
-def _data(rows: list[tuple[str, str, str, float, float]]) -> Interactions:
-    """rows: (person, item, kind, days ago, quantity)."""
+def interactions(rows: list[Row]) -> Interactions:
+    """rows: (person, item, kind, days before NOW, quantity)."""
     return Interactions.from_arrow(
         pa.table(
             {
@@ -34,29 +37,30 @@ def _data(rows: list[tuple[str, str, str, float, float]]) -> Interactions:
     )
 
 
-def _two_tastes() -> Interactions:
-    """Ten beer people buy b1..b4, ten tea people t1..t4; b_new/t_new are what each half of
-    a group bought that the other half has not yet."""
-    rows = []
+def two_tastes() -> Interactions:
+    """Five beer people buy b1..b4, five tea people t1..t4, except the first of each group
+    who has bought only b1, b2 (t1, t2): b3, b4 (t3, t4) are what they are missing."""
+    rows: list[Row] = []
     for n in range(10):
-        group, items = (
-            ("beer", ["b1", "b2", "b3", "b4"]) if n < 5 else ("tea", ["t1", "t2", "t3", "t4"])
-        )
-        person = f"{group}{n}"
+        group = "beer" if n < 5 else "tea"
+        items = [f"{group[0]}{i}" for i in range(1, 5)]
         for i, item in enumerate(items):
-            if (n % 5) != 0 or i < 2:  # person 0 of each group has only 2 items
-                rows.append((person, item, "purchase", 10.0 + i, 1.0))
-    return _data(rows)
+            if (n % 5) != 0 or i < 2:
+                rows.append((f"{group}{n}", item, "purchase", 10.0 + i, 1.0))
+    return interactions(rows)
 
 
-def _only(name: str) -> BlendConfig:
-    return replace(BlendConfig(half_life_days=None), weights={m: float(m == name) for m in MODELS})
+def only(name: str, **changes: object) -> BlendConfig:
+    weights = {m: float(m == name) for m in MODELS}
+    return replace(FLAT, weights=weights, **changes)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("model", ["cooccurrence", "als", "item_knn"])
-def test_each_personal_model_recommends_within_the_taste(model: str) -> None:
-    data = _two_tastes()
-    config = replace(_only(model), als_factors=4, als_iterations=30, als_regularization=0.01)
+@pytest.mark.parametrize(
+    ("model", "bm25"), [("cooccurrence", False), ("als", False), ("als", True), ("item_knn", False)]
+)
+def test_each_personal_model_recovers_the_two_tastes(model: str, bm25: bool) -> None:
+    data = two_tastes()
+    config = only(model, als_factors=4, als_iterations=30, als_regularization=0.01, als_bm25=bm25)
     blend = fit_blend(data, now=NOW, config=config)
     users, items = data.user_index(), data.items
     for person, prefix in (("beer0", "b"), ("tea5", "t")):
@@ -65,69 +69,90 @@ def test_each_personal_model_recommends_within_the_taste(model: str) -> None:
 
 
 def test_popularity_with_decay_prefers_what_is_popular_now() -> None:
-    rows = [(f"p{n}", "old_hit", "purchase", 300.0, 1.0) for n in range(10)]
+    rows: list[Row] = [(f"p{n}", "old_hit", "purchase", 300.0, 1.0) for n in range(10)]
     rows += [(f"q{n}", "new_hit", "purchase", 3.0, 1.0) for n in range(4)]
-    data = _data(rows)
-    decayed = fit_blend(data, now=NOW, config=replace(_only("popularity"), half_life_days=30))
-    flat = fit_blend(data, now=NOW, config=_only("popularity"))
+    data = interactions(rows)
+    decayed = fit_blend(data, now=NOW, config=only("popularity", trending_half_life_days=30.0))
+    flat = fit_blend(data, now=NOW, config=only("popularity"))
     assert data.items[decayed.popular(k=1)[0][0]] == "new_hit"
     assert data.items[flat.popular(k=1)[0][0]] == "old_hit"
 
 
 def test_views_weigh_less_than_purchases() -> None:
-    rows = [(f"v{n}", "viewed", "view", 1.0, 1.0) for n in range(5)]
+    rows: list[Row] = [(f"v{n}", "viewed", "view", 1.0, 1.0) for n in range(5)]
     rows += [(f"b{n}", "bought", "purchase", 1.0, 1.0) for n in range(2)]
-    blend = fit_blend(_data(rows), now=NOW, config=_only("popularity"))
-    assert blend.data.items[blend.popular(k=1)[0][0]] == "bought"  # 2 x 8 x log 2 > 5 x 1
+    blend = fit_blend(interactions(rows), now=NOW, config=only("popularity"))
+    assert blend.data.items[blend.popular(k=1)[0][0]] == "bought"  # 2 x 8 x ln 2 > 5 x 1
 
 
-def test_seen_items_excluded_and_cold_people_get_trending() -> None:
-    data = _two_tastes()
-    blend = fit_blend(data, now=NOW, config=BlendConfig(half_life_days=None, als_factors=4))
-    users = data.user_index()
-    recs = [data.items[i] for i, _ in blend.recommend([users["beer1"]], k=10)[0]]
-    assert not {"b1", "b2", "b3", "b4"} & set(recs)
-    with_seen = blend.recommend([users["beer1"]], k=3, exclude_seen=False)[0]
-    assert {data.items[i] for i, _ in with_seen} <= {"b1", "b2", "b3", "b4"}
-    cold = blend.recommend([len(data.users) + 5], k=2)[0]
-    assert {data.items[i] for i, _ in cold} <= {"b1", "b2", "t1", "t2"}  # bought by 5 each
+def test_matrix_weights_by_kind_quantity_and_half_life() -> None:
+    data = interactions([("a", "x", "purchase", 30.0, 1.0), ("a", "x", "view", 0.0, 1.0),
+                         ("b", "x", "add", 60.0, 1.0)])  # fmt: skip
+    m = data.matrix(event_weights={"view": 1.0, "add": 3.0, "purchase": 8.0},
+                    half_life_days=30.0, now=NOW).toarray()  # fmt: skip
+    # a: a purchase one half-life ago (8 x ln 2 x 1/2) plus a view today (1); b: 3 x 1/4.
+    assert m[0, 0] == pytest.approx(8 * np.log(2) / 2 + 1, rel=1e-5)
+    assert m[1, 0] == pytest.approx(0.75, rel=1e-5)
+    assert m.dtype == np.float32
 
 
-def test_a_zero_weight_removes_a_model_and_items_have_neighbours() -> None:
-    data = _two_tastes()
-    blend = fit_blend(data, now=NOW, config=_only("item_knn"))
-    assert set(blend.models) == {"popularity", "item_knn"}
-    similar = [data.items[i] for i, _ in blend.similar(data.item_index()["b1"], k=3)]
-    assert set(similar) == {"b2", "b3", "b4"}
-    cart = [data.items[i] for i, _ in blend.recommend_for_items([data.item_index()["t1"]], k=2)]
-    assert set(cart) <= {"t2", "t3", "t4"} and len(cart) == 2
+def test_bought_together_beats_a_rare_coincidence() -> None:
+    """A and B are bought together by 20 people; A and C once, by the only buyer of C."""
+    rows: list[Row] = [(f"p{n}", i, "purchase", 1.0, 1.0) for n in range(20) for i in "AB"]
+    rows += [("p0", "C", "purchase", 1.0, 1.0)]
+    data = interactions(rows)
+    model = CoOccurrence(shrink=10.0)
+    model.fit(data.binary(["purchase"]))
+    a, b, c = (data.item_index()[i] for i in "ABC")
+    # cosine(A, B) = 20 / (sqrt(20 x 20) + 10); cosine(A, C) = 1 / (sqrt(20 x 1) + 10)
+    assert model.similarity[a, b] == pytest.approx(20 / 30)
+    assert model.similarity[a, c] == pytest.approx(1 / (np.sqrt(20) + 10))
+    assert model.similarity[a, a] == 0  # an item is not its own neighbour
 
 
-def test_bad_rows_are_dropped_and_empty_input_refused() -> None:
-    data = _data([("a", "x", "purchase", 1, 1.0), ("a", "y", "purchase", 1, float("nan")),
-                  ("b", "z", "purchase", 1, -2.0), ("c", "w", "wishlist", 1, 1.0)])  # fmt: skip
-    assert data.items == ["x"] and data.users == ["a"]
-    with pytest.raises(EmptyInteractions):
-        _data([("a", "x", "refund", 1, 1.0)])
+def test_keep_top_keeps_each_rows_best() -> None:
+    sim = csr_matrix(np.array([[0, 3, 1, 2], [5, 0, 0, 0], [0, 0, 0, 0]], dtype=np.float32))
+    top = keep_top(sim, 2).toarray()
+    assert top.tolist() == [[0, 3, 0, 2], [5, 0, 0, 0], [0, 0, 0, 0]]
 
 
-def test_metrics_by_hand() -> None:
-    ranked, targets = [5, 1, 7, 2], {1, 2, 9}
-    # hits at ranks 2 and 4: DCG = 1/log2(3) + 1/log2(5); ideal (3 hits) = 1 + 1/log2(3) + 1/2
-    dcg = 1 / np.log2(3) + 1 / np.log2(5)
-    assert ndcg_at(ranked, targets, 4) == pytest.approx(dcg / (1 + 1 / np.log2(3) + 0.5))
-    assert recall_at(ranked, targets, 4) == pytest.approx(2 / 3)
-    assert ap_at(ranked, targets, 4) == pytest.approx((1 / 2 + 2 / 4) / 3)
-    assert ndcg_at([], targets, 10) == 0.0
+def test_binary_selects_kinds() -> None:
+    data = interactions([("a", "x", "view", 1, 1.0), ("a", "y", "purchase", 1, 3.0),
+                         ("a", "y", "purchase", 2, 1.0)])  # fmt: skip
+    assert data.binary(["purchase"]).toarray().tolist() == [[0.0, 1.0]]
+    assert data.binary(["view", "add"]).toarray().tolist() == [[1.0, 0.0]]
 
 
-def test_the_split_keeps_the_future_out_of_training() -> None:
-    rows = [("a", "x", "purchase", 20, 1.0), ("a", "y", "purchase", 2, 1.0),
-            ("a", "x", "purchase", 1, 1.0), ("b", "y", "purchase", 1, 1.0)]  # fmt: skip
-    data = _data(rows)
-    cut = (NOW - timedelta(days=5)).timestamp()
-    split = temporal_split(data, holdout_start=cut, holdout_end=NOW.timestamp())
-    assert (split.train.ts < cut).all() and len(split.train.ts) == 1
-    # a bought y (new) after the cut, x again (known: not a target); b had no history.
-    assert split.users == [data.user_index()["a"]]
-    assert split.targets == [{data.item_index()["y"]}]
+def test_bad_rows_are_dropped_and_counted() -> None:
+    nan, inf = float("nan"), float("inf")
+    rows: list[Row] = [("a", "x", "purchase", 1, 1.0), ("a", "y", "purchase", 1, nan),
+                       ("b", "z", "purchase", 1, -2.0), ("c", "w", "wishlist", 1, 1.0),
+                       ("d", "v", "purchase", 1, 0.0), ("e", "u", "view", 1, inf)]  # fmt: skip
+    data = interactions(rows)
+    assert data.items == ["x"] and data.users == ["a"] and data.dropped == 5
+
+
+def test_missing_ids_times_and_quantity() -> None:
+    table = pa.table({
+        "profile_id": ["a", None, "b", "c"], "item_id": ["x", "x", None, "y"],
+        "kind": ["view", "view", "view", "add"],
+        "ts": pa.array([NOW, NOW, NOW, None], pa.timestamp("us", "UTC")),
+    })  # fmt: skip
+    data = Interactions.from_arrow(table)  # no quantity column: one unit each
+    assert (data.users, data.items, data.quantity.tolist(), data.dropped) == (
+        ["a"],
+        ["x"],
+        [1.0],
+        3,
+    )
+
+
+def test_empty_or_malformed_input_is_refused_clearly() -> None:
+    with pytest.raises(EmptyInteractions, match="no usable interactions"):
+        interactions([("a", "x", "refund", 1, 1.0)])
+    assert issubclass(EmptyInteractions, ValueError)
+    with pytest.raises(ValueError, match="missing: \\['ts'\\]"):
+        Interactions.from_arrow(pa.table({"profile_id": ["a"], "item_id": ["x"], "kind": ["view"]}))
+    bad_time = pa.table({"profile_id": ["a"], "item_id": ["x"], "kind": ["view"], "ts": ["soon"]})
+    with pytest.raises(ValueError, match="wrong type"):
+        Interactions.from_arrow(bad_time)

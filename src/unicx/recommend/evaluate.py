@@ -72,6 +72,9 @@ def ap_at(ranked: Sequence[int], targets: set[int], k: int) -> float:
 
 def evaluate(split: Split, recommend: Recommender, *, k: int = 10) -> Mapping[str, float]:
     """The metrics of ``recommend`` (users, k -> ranked item lists) on ``split``."""
+    if not split.users:
+        raise ValueError("nobody to evaluate: no one with a history bought a new item in the "
+                         "holdout period")  # fmt: skip
     ranked = recommend(split.users, k)
     n_items = len(split.train.items)
     recommended = {i for row in ranked for i in row[:k]}

@@ -54,13 +54,16 @@ class Popularity:
 
 
 class CoOccurrence:
-    """Item-item co-occurrence ("bought together"), cosine-normalized with shrinkage so that
-    a pair seen once between two rare items does not outrank a pair seen a hundred times."""
+    """Item-item co-occurrence ("bought together", "viewed together"): how many people had
+    both items, cosine-normalized with a shrinkage so that a pair seen once between two rare
+    items does not outrank a pair seen a hundred times (Koren 2008's shrunk similarities).
+    Each item keeps its ``neighbours`` best partners, which bounds memory on large catalogs."""
 
     name = "cooccurrence"
 
-    def __init__(self, *, shrink: float = 10.0) -> None:
+    def __init__(self, *, shrink: float = 10.0, neighbours: int = 200) -> None:
         self.shrink = shrink
+        self.neighbours = neighbours
         self.similarity = csr_matrix((0, 0), dtype=np.float32)
         self.matrix: csr_matrix | None = None
 
@@ -75,7 +78,7 @@ class CoOccurrence:
         co = co.tocoo()
         denom = np.sqrt(counts[co.row] * counts[co.col]) + self.shrink
         co.data = (co.data / denom).astype(np.float32)
-        self.similarity = co.tocsr()
+        self.similarity = keep_top(co.tocsr(), self.neighbours)
 
     def score(self, users: Sequence[int]) -> Scores:
         assert self.matrix is not None
@@ -83,18 +86,26 @@ class CoOccurrence:
 
 
 class ALS:
-    """Implicit-feedback matrix factorization (Hu, Koren & Volinsky 2008) by ``implicit``."""
+    """Implicit-feedback matrix factorization (Hu, Koren & Volinsky 2008) by ``implicit``.
+
+    ``bm25``: weight the confidence matrix with BM25 first (as implicit's last.fm example
+    does), which damps heavy buyers and best-sellers; otherwise the confidences are used as
+    they are (scaled by ``alpha`` inside implicit)."""
 
     name = "als"
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, *, bm25: bool = False, **params: Any) -> None:
+        self.bm25 = bm25
         self.params = {"random_state": 7, **params}
         self.user_factors: NDArray[np.float32] = np.zeros((0, 0), np.float32)
         self.item_factors: NDArray[np.float32] = np.zeros((0, 0), np.float32)
 
     def fit(self, matrix: csr_matrix) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
+        from implicit.nearest_neighbours import bm25_weight
 
+        if self.bm25:
+            matrix = bm25_weight(matrix.T, K1=100, B=0.8).T.tocsr().astype(np.float32)
         # implicit warns (and slows down) when BLAS runs its own thread pool.
         with threadpool_limits(1, "blas"):
             model = AlternatingLeastSquares(**self.params)
@@ -140,3 +151,24 @@ def row_normalize(similarity: csr_matrix) -> csr_matrix:
     peak = np.asarray(similarity.max(axis=1).todense()).ravel()
     peak[peak == 0] = 1.0
     return (diags(1.0 / peak) @ similarity).tocsr()
+
+
+def keep_top(similarity: csr_matrix, k: int) -> csr_matrix:
+    """Each row's ``k`` largest entries (the item's best neighbours), the rest dropped."""
+    similarity = similarity.tocsr()
+    rows, cols, vals = [], [], []
+    for r in range(similarity.shape[0]):
+        start, end = similarity.indptr[r], similarity.indptr[r + 1]
+        data = similarity.data[start:end]
+        best = np.argpartition(-data, k - 1)[:k] if len(data) > k else np.arange(len(data))
+        rows.append(np.full(len(best), r))
+        cols.append(similarity.indices[start:end][best])
+        vals.append(data[best])
+    if not rows:
+        return similarity
+    out = csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=similarity.shape,
+        dtype=np.float32,
+    )
+    return out
