@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -196,3 +197,29 @@ def test_bad_requests(api: tuple[TestClient, dict[str, str]]) -> None:
     assert get("/v1/reports/recommendations?from=2024-02-01&to=2024-01-01",
                headers=auth).status_code == 400  # fmt: skip
     assert get("/v1/profiles/p8/recommendations").status_code == 401
+
+
+def test_events_since_training_rerank_the_answer(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, auth = api
+    store: Store = client.app.state.ctx.store  # type: ignore[attr-defined]
+    before = _items(client.get("/v1/profiles/p9/recommendations?k=3", headers=auth))
+    assert before[0] == "b3"
+    # p9, a beer drinker, now looks at tea and buys b3: tea comes up, b3 drops out.
+    viewed = event("track", _at(0), user_id="p9", event="Product Viewed",
+                   properties={"product_id": "t1"})  # fmt: skip
+    bought = event("track", _at(0), user_id="p9", event="Order Completed",
+                   properties={"product_id": "b3", "order_id": "p9-new"})  # fmt: skip
+    for e in (viewed, bought):
+        e["timestamp"] = e["received_at"] = datetime.now(UTC)
+    load(store, [viewed, bought], {})
+    recommender = client.app.state.ctx.recommender  # type: ignore[attr-defined]
+    recommender.recent._checked = 0.0  # the next answer starts a refresh (normally <= 1 s)
+    client.get("/v1/profiles/p9/recommendations?k=3", headers=auth)
+    deadline = time.monotonic() + 10
+    after = before
+    while time.monotonic() < deadline and "b3" in after:
+        time.sleep(0.1)
+        after = _items(client.get("/v1/profiles/p9/recommendations?k=3", headers=auth))
+    assert "b3" not in after and after[0] in {"t2", "t3"}, after

@@ -113,6 +113,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
                 segment_clock.stop()
             if trainer is not None:
                 trainer.stop()
+            if ctx.recommender is not None:
+                ctx.recommender.log.flush()  # the last second of served recommendations
             if ctx.pool is not None:
                 ctx.pool.close()
             ctx.writer.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -9,13 +10,21 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from unicx.api.body import read_limited, read_model
 from unicx.api.deps import Ctx, PersonalizeServer, PersonalizeWriter, ReportsReader
 from unicx.errors import FieldIssue, ValidationError
 from unicx.recommend import catalog
 from unicx.recommend.report import placement_report
-from unicx.recommend.rules import Rules, load_rules, save_rules
+from unicx.recommend.rules import Rules, save_rules
+from unicx.recommend.schemas import (
+    CatalogItemPublic,
+    CatalogPage,
+    PlacementRow,
+    Recommendations,
+)
 from unicx.recommend.serving import Recommender
 
 router = APIRouter(prefix="/v1", tags=["recommend"])
@@ -32,11 +41,21 @@ def _recommender(ctx: Ctx) -> Recommender:
     return recommender
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ItemBody(BaseModel):
+    """A JSON object (fields checked by catalog.CatalogItem; at most 64 KiB)."""
+
+    model_config = {"extra": "allow"}
+
+
 class CatalogBody(BaseModel):
     items: list[dict[str, Any]] = Field(max_length=catalog.MAX_ITEMS)
 
 
-@router.get("/profiles/{profile_id}/recommendations")
+@router.get("/profiles/{profile_id}/recommendations", response_model=Recommendations)
 async def recommendations(
     ctx: Ctx,
     _: PersonalizeServer,
@@ -56,7 +75,7 @@ async def recommendations(
     )  # fmt: skip
 
 
-@router.get("/items/{sku}/similar")
+@router.get("/items/{sku}/similar", response_model=Recommendations)
 async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> dict[str, Any]:
     """People who bought or viewed this also ... (not personalized)."""
     return await run_in_threadpool(_recommender(ctx).similar, sku, k=k, now=datetime.now(UTC))
@@ -64,11 +83,7 @@ async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> dict[s
 
 @router.get("/recommendations/rules", response_model=Rules)
 async def get_rules(ctx: Ctx, _: PersonalizeServer) -> Rules:
-    def read() -> Rules:
-        with ctx.store.session() as s:
-            return load_rules(s)
-
-    return await run_in_threadpool(read)
+    return (await run_in_threadpool(_recommender(ctx).index.get)).rules
 
 
 @router.put(
@@ -81,10 +96,13 @@ async def put_rules(ctx: Ctx, _: PersonalizeWriter, request: Request) -> Rules:
     """Replace the business rules (exclusions, boosts, diversity, pins, segment filters)."""
     rules = await read_model(request, Rules, max_bytes=64 * 1024)
     try:
-        return await run_in_threadpool(save_rules, ctx.store, rules, now=datetime.now(UTC))
+        saved = await run_in_threadpool(save_rules, ctx.store, rules, now=datetime.now(UTC))
     except ValueError as exc:
         raise ValidationError(str(exc), issues=[FieldIssue("category_multipliers", "range",
                                                            str(exc))]) from None  # fmt: skip
+    # The next answer already follows the new rules.
+    await run_in_threadpool(_recommender(ctx).index.invalidate)
+    return saved
 
 
 @router.post(
@@ -107,8 +125,10 @@ async def import_items(
     request: Request,
     file_name: Annotated[str, Query(max_length=200)] = "catalog.csv",
 ) -> catalog.CatalogReport:
-    """The body is a CSV (header: id,name,category,price,available,image,url) or JSON lines."""
-    raw = await read_limited(request, MAX_CATALOG_BYTES)
+    """A CSV (header: id,name,category,price,availability,image,url[,launched_at]) or JSON
+    lines, as the body or as the ``file`` part of a multipart upload."""
+    raw, name = await _catalog_file(request)
+    file_name = name or file_name
     try:
         rows = catalog.parse_rows(raw, file_name=file_name)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -118,17 +138,64 @@ async def import_items(
     return await run_in_threadpool(catalog.upsert, ctx.store, rows, now=datetime.now(UTC))
 
 
-@router.get("/catalog/items")
+async def _catalog_file(request: Request) -> tuple[bytes, str | None]:
+    raw = await read_limited(request, MAX_CATALOG_BYTES + 64 * 1024)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return raw, None
+
+    async def body() -> AsyncGenerator[bytes, None]:
+        yield raw
+
+    try:
+        form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=2).parse()
+    except MultiPartException as exc:
+        issue = FieldIssue("body", "multipart", exc.message)
+        raise ValidationError(f"malformed multipart body: {exc.message}", issues=[issue]) from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ValidationError("a file part is required",
+                              issues=[FieldIssue("file", "required", "no file part")])  # fmt: skip
+    data = await upload.read()
+    await form.close()
+    if len(data) > MAX_CATALOG_BYTES:
+        raise ValidationError(f"the file is over {MAX_CATALOG_BYTES} bytes",
+                              issues=[FieldIssue("file", "max_bytes", "too large")])  # fmt: skip
+    return data, upload.filename
+
+
+_ITEM_SCHEMA = catalog.CatalogItem.model_json_schema()
+
+
+@router.put(
+    "/catalog/items/{sku}",
+    response_model=CatalogItemPublic,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ITEM_SCHEMA}}}
+    },
+)
+async def put_item(ctx: Ctx, _: PersonalizeWriter, sku: Sku, request: Request) -> dict[str, Any]:
+    """Create or replace one item (the path names its id)."""
+    body = await read_model(request, ItemBody, max_bytes=64 * 1024)
+    await run_in_threadpool(catalog.put_item, ctx.store, sku, body.model_dump(), now=_now())
+    return await run_in_threadpool(catalog.get_item, ctx.store, sku)
+
+
+@router.get("/catalog/items", response_model=CatalogPage)
 async def list_items(
     ctx: Ctx,
     _: PersonalizeServer,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    return await run_in_threadpool(catalog.list_items, ctx.store, offset=offset, limit=limit)
+) -> CatalogPage:
+    """The catalog by item id, one page at a time (``total``: all items)."""
+    total, items = await run_in_threadpool(
+        catalog.list_items, ctx.store, offset=offset, limit=limit
+    )
+    page = [CatalogItemPublic.model_validate(i) for i in items]
+    return CatalogPage(total=total, offset=offset, limit=limit, items=page)
 
 
-@router.get("/reports/recommendations")
+@router.get("/reports/recommendations", response_model=list[PlacementRow])
 async def recommendation_report(
     ctx: Ctx,
     _: ReportsReader,
@@ -144,4 +211,5 @@ async def recommendation_report(
                               issues=[FieldIssue("from", "range", "from >= to")])  # fmt: skip
     start = datetime.combine(start_day, time(), tzinfo=tz)
     end = datetime.combine(end_day, time(), tzinfo=tz)
+    await run_in_threadpool(_recommender(ctx).log.flush)  # answers still in the buffer count
     return await run_in_threadpool(placement_report, ctx.store, ctx.settings, start=start, end=end)

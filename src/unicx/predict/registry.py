@@ -58,8 +58,11 @@ def record_run(s: Session, result: TrainResult, *, now: datetime, params: dict[s
             step="models.supersede",
         )
     s.execute(
+        # A second run at the same injected clock (a rerun, a test) replaces the first record.
         "INSERT INTO models (model, version, status, trained_at, rows, params, metrics, message) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO UPDATE SET "
+        "status = excluded.status, trained_at = excluded.trained_at, rows = excluded.rows, "
+        "params = excluded.params, metrics = excluded.metrics, message = excluded.message",
         [
             result.model,
             result.version,

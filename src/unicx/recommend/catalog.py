@@ -16,15 +16,18 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AliasChoices, AwareDatetime, BaseModel, Field, ValidationError, field_validator
 
+from unicx.errors import FieldIssue, NotFoundError
+from unicx.errors import ValidationError as UnicxValidationError
 from unicx.store import Store
 
 MAX_ITEMS = 100_000
 SCHEMA = pa.schema(
     [("item_id", pa.string()), ("name", pa.string()), ("category", pa.string()),
      ("price", pa.float64()), ("available", pa.bool_()), ("image", pa.string()),
-     ("url", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC"))]
+     ("url", pa.string()), ("launched_at", pa.timestamp("us", tz="UTC")),
+     ("updated_at", pa.timestamp("us", tz="UTC"))]
 )  # fmt: skip
 TRUE = {"true", "1", "yes", "y", "in stock", "in_stock", "available", "còn hàng"}
 FALSE = {"false", "0", "no", "n", "out of stock", "out_of_stock", "unavailable", "hết hàng"}
@@ -37,9 +40,12 @@ class CatalogItem(BaseModel):
     name: str | None = Field(default=None, max_length=500)
     category: str | None = Field(default=None, max_length=200)
     price: float | None = Field(default=None, ge=0)
-    available: bool = True
+    available: bool = Field(
+        default=True, validation_alias=AliasChoices("available", "availability")
+    )
     image: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, max_length=2000)
+    launched_at: AwareDatetime | None = None
 
     @field_validator("price", mode="before")
     @classmethod
@@ -50,6 +56,13 @@ class CatalogItem(BaseModel):
         if math.isnan(number) or math.isinf(number):
             raise ValueError("price is not a finite number")
         return number
+
+    @field_validator("launched_at", mode="before")
+    @classmethod
+    def _launched(cls, value: Any) -> Any:
+        if isinstance(value, str) and len(value) == 10:
+            return value + "T00:00:00Z"  # a bare date is midnight UTC
+        return None if value == "" else value
 
     @field_validator("available", mode="before")
     @classmethod
@@ -97,7 +110,10 @@ def parse_rows(raw: bytes, *, file_name: str) -> list[dict[str, Any]]:
 
 def upsert(store: Store, rows: list[dict[str, Any]], *, now: datetime) -> CatalogReport:
     if len(rows) > MAX_ITEMS:
-        raise ValueError(f"at most {MAX_ITEMS:,} items per request, got {len(rows):,}")
+        raise UnicxValidationError(
+            f"at most {MAX_ITEMS:,} items per request, got {len(rows):,}",
+            issues=[FieldIssue("items", "max_items", f"at most {MAX_ITEMS:,}")],
+        )
     good: dict[str, CatalogItem] = {}
     errors: list[RowError] = []
     for n, row in enumerate(rows, start=1):
@@ -112,7 +128,7 @@ def upsert(store: Store, rows: list[dict[str, Any]], *, now: datetime) -> Catalo
             errors.append(RowError(row=n, reason=f"{where}: {reason['msg']}"[:300]))
             continue
         good[item.item_id] = item
-    fields = ("item_id", "name", "category", "price", "available", "image", "url")
+    fields = ("item_id", "name", "category", "price", "available", "image", "url", "launched_at")
     table = pa.table(
         {f: [getattr(i, f) for i in good.values()] for f in fields}
         | {"updated_at": pa.array([now] * len(good), pa.timestamp("us", tz="UTC"))},
@@ -130,11 +146,48 @@ def upsert(store: Store, rows: list[dict[str, Any]], *, now: datetime) -> Catalo
     return CatalogReport(accepted=len(good), rejected=len(errors), errors=errors[:100])
 
 
-def list_items(store: Store, *, offset: int, limit: int) -> list[dict[str, Any]]:
+def put_item(store: Store, item_id: str, body: dict[str, Any], *, now: datetime) -> CatalogItem:
+    """Create or replace one item; a bad field is a ValidationError naming it, nothing saved."""
+    if "id" in body and body["id"] != item_id:
+        raise UnicxValidationError(
+            "the body's id differs from the path's",
+            issues=[FieldIssue("id", "mismatch", f"expected {item_id[:60]!r} or no id")],
+        )
+    try:
+        item = CatalogItem.model_validate({**body, "id": item_id})
+    except ValidationError as exc:
+        issues = [
+            FieldIssue(".".join(str(p) for p in e["loc"]) or "$", e["type"], e["msg"])
+            for e in exc.errors()[:20]
+        ]
+        raise UnicxValidationError(
+            f"{issues[0].field}: {issues[0].message}", issues=issues
+        ) from None
+    upsert(store, [{**item.model_dump(), "id": item_id}], now=now)
+    return item
+
+
+def list_items(store: Store, *, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """The total number of items and one page of them, by id."""
     with store.session() as s:
-        return s.fetch_dicts(
-            "SELECT item_id, name, category, price, available, image, url, updated_at "
-            "FROM catalog_items ORDER BY item_id LIMIT ? OFFSET ?",
+        row = s.fetchone("SELECT count(*) FROM catalog_items", step="catalog.count")
+        items = s.fetch_dicts(
+            "SELECT item_id, name, category, price, available, image, url, launched_at, "
+            "updated_at FROM catalog_items ORDER BY item_id LIMIT ? OFFSET ?",
             [limit, offset],
             step="catalog.list",
         )
+    return (int(row[0]) if row else 0), items
+
+
+def get_item(store: Store, item_id: str) -> dict[str, Any]:
+    with store.session() as s:
+        rows = s.fetch_dicts(
+            "SELECT item_id, name, category, price, available, image, url, launched_at, "
+            "updated_at FROM catalog_items WHERE item_id = ?",
+            [item_id],
+            step="catalog.get",
+        )
+    if not rows:
+        raise NotFoundError(f"no catalog item {item_id!r}")
+    return rows[0]

@@ -18,8 +18,6 @@ from unicx.config import Settings
 from unicx.profiles.orders_sql import ORDER_LINES_STEP, order_core_steps
 from unicx.store import Session
 
-WINDOW_DAYS = 365
-
 INTERACTIONS_SQL = f"""
 WITH scoped AS (
   SELECT profile_id, message_id, timestamp, type, event, properties
@@ -60,8 +58,10 @@ class Extracted:
 
 
 def extract(s: Session, settings: Settings, *, until: datetime) -> Extracted:
+    """The interactions of the ``settings.recommend_window_days`` before ``until`` (the
+    training time, or an earlier cutoff for an offline evaluation)."""
     params = {
-        "since": until - timedelta(days=WINDOW_DAYS),
+        "since": until - timedelta(days=settings.recommend_window_days),
         "until": until,
         "currency": settings.currency,
     }

@@ -2,8 +2,8 @@
 
 A click is a ``Product Clicked`` event whose ``properties.recommendation_id`` names a logged
 answer. Attributed revenue: lines of the same person's counted orders, for an item they clicked
-in a recommendation, placed within ``ATTRIBUTION_DAYS`` after the click (last click wins when a
-line follows several).
+in a recommendation, placed within ``recommend_attribution_days`` (a setting, 7 by default)
+after the click (last click wins when a line follows several).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from typing import Any
 from unicx.config import Settings
 from unicx.profiles.orders_sql import ORDER_LINES_STEP, order_core_steps
 from unicx.store import Store
-
-ATTRIBUTION_DAYS = 7
 
 REPORT_SQL = f"""
 WITH served AS (
@@ -43,7 +41,7 @@ attributed AS (
   JOIN orders o USING (profile_id, order_id)
   JOIN clicks k ON k.profile_id = l.profile_id AND k.item_id = l.product_id
    AND o.ordered_at >= k.clicked_at
-   AND o.ordered_at < k.clicked_at + INTERVAL {ATTRIBUTION_DAYS} DAY
+   AND o.ordered_at < k.clicked_at + to_days(CAST($days AS INTEGER))
   WHERE o.counted
   GROUP BY o.profile_id, o.order_id, l.product_id, l.amount
 ),
@@ -72,7 +70,8 @@ def placement_report(
     params = {
         "start": start,
         "end": end,
-        "until": end + timedelta(days=ATTRIBUTION_DAYS),
+        "until": end + timedelta(days=settings.recommend_attribution_days),
+        "days": settings.recommend_attribution_days,
         "currency": settings.currency,
     }
     with store.session() as s:

@@ -48,6 +48,11 @@ def load_rules(s: Session) -> Rules:
     return Rules.model_validate(json.loads(str(row[0]))) if row else Rules()
 
 
+def rules_stamp(s: Session) -> tuple[object, ...]:
+    row = s.fetchone("SELECT max(updated_at) FROM rec_rules", step="rules.stamp")
+    return tuple(row) if row else ()
+
+
 def save_rules(store: Store, rules: Rules, *, now: datetime) -> Rules:
     for m in rules.category_multipliers.values():
         if not 0 <= m <= 100:

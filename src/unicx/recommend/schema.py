@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # rec_candidates/rec_similar/rec_trending hold the active model's precomputed lists (replaced
 # in one transaction per training run); rec_served logs every answer so clicks and orders can
-# be attributed to it; rec_rules holds the workspace's business rules as one JSON document.
+# be attributed to it; rec_profiles holds each person's most seen country (cold start);
+# rec_rules holds the workspace's business rules as one JSON document.
 RECOMMEND_SQL = """
 CREATE TABLE catalog_items (
     item_id VARCHAR PRIMARY KEY,
@@ -43,6 +44,10 @@ CREATE TABLE rec_trending (
 CREATE TABLE rec_items (
     item_id VARCHAR PRIMARY KEY,
     category VARCHAR
+);
+CREATE TABLE rec_profiles (
+    profile_id VARCHAR NOT NULL,
+    country VARCHAR NOT NULL
 );
 CREATE TABLE rec_rules (
     key VARCHAR PRIMARY KEY,

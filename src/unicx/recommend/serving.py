@@ -17,20 +17,18 @@ from typing import Any
 
 from unicx.config import Settings
 from unicx.errors import NotFoundError, ValidationError
-from unicx.recommend.index import Index, IndexHolder, Ranked
-from unicx.recommend.rules import Person, apply_rules, load_rules
+from unicx.recommend.index import Index, Ranked
+from unicx.recommend.live import IndexHolder
+from unicx.recommend.people import Ids
+from unicx.recommend.recent import RecentEvents
+from unicx.recommend.rules import Person, apply_rules
+from unicx.recommend.served import ServedLog
 from unicx.store import Session, Store
 
 RECENT_LIMIT = 20
+MAX_CART = 20
+Recent = tuple[str, str | None, str | None]  # event, item, country
 CONTEXTS = ("home", "product", "cart")
-
-RECENT_SQL = """
-SELECT event, coalesce(properties->>'$.product_id', properties->>'$.sku') AS item, country
-FROM events
-WHERE timestamp > $since AND event IN ('Product Viewed', 'Product Added', 'Order Completed')
-  AND (user_id IN (SELECT unnest($users)) OR anonymous_id IN (SELECT unnest($anons)))
-ORDER BY timestamp DESC LIMIT $limit
-"""
 
 
 def parse_context(context: str) -> tuple[str, str | None]:
@@ -48,53 +46,69 @@ def _normalized(ranked: Ranked, weight: float) -> Ranked:
     return [(i, weight * s / top) for i, s in ranked] if top > 0 else []
 
 
+def _context_pool(
+    index: Index, kind: str, sku: str | None, cart: Sequence[str], recent: list[Recent]
+) -> tuple[list[Ranked], set[str]]:
+    """Product page: the item's neighbours first; cart: complements of the basket."""
+    pool: list[Ranked] = []
+    exclude: set[str] = set()
+    if kind == "product" and sku is not None:
+        pool.append(_normalized(index.similar.get(sku), 2.0))
+        exclude.add(sku)
+    if kind == "cart":
+        basket = list(cart) or [i for e, i, _ in recent if e == "Product Added" and i]
+        for item in basket[:MAX_CART]:
+            pool.append(_normalized(index.similar.get(item), 1.5))
+        exclude.update(basket)
+    return pool, exclude
+
+
+def _personal_pool(index: Index, profile_id: str, recent: list[Recent]) -> list[Ranked]:
+    """The precomputed list, plus neighbours of what was viewed or added since training (the
+    latest counts most)."""
+    pool = [_normalized(index.candidates.get(profile_id), 1.0)]
+    touched = [i for e, i, _ in recent if e != "Order Completed" and i]
+    for n, item in enumerate(dict.fromkeys(touched)):
+        pool.append(_normalized(index.similar.get(item), 0.8 / (1 + n)))
+    return pool
+
+
+def _trending(
+    index: Index, profile_id: str, recent: list[Recent], segments: frozenset[str] | None
+) -> Ranked:
+    """Cold start and filler: trending in one of the person's segments, else their country,
+    else everywhere. ``segments`` None: no consent, the global list only."""
+    lists = index.trending
+    if segments is not None:
+        for segment in sorted(segments):
+            found = lists.get(f"segment:{segment}")
+            if found:
+                return _normalized(found, 0.1)
+        country = next((c for _, _, c in recent if c), None) or index.country.get(profile_id)
+        found = lists.get(f"country:{country}") if country else []
+        if found:
+            return _normalized(found, 0.1)
+    return _normalized(lists.get("global:"), 0.1)
+
+
 class Recommender:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self.index = IndexHolder(store)
+        self.log = ServedLog(store)
+        self.recent = RecentEvents(store)
 
-    # -- what we know about the person -------------------------------------------------------
-
-    def _person(self, s: Session, profile_id: str, since: datetime | None) -> dict[str, Any]:
-        if s.fetchone("SELECT 1 FROM profiles WHERE profile_id = ?", [profile_id],
-                      step="recommend.profile") is None:  # fmt: skip
-            raise NotFoundError(f"no profile {profile_id!r}")
-        consent = s.fetchone(
-            "SELECT granted FROM consents WHERE profile_id = ? AND purpose = 'personalization'",
-            [profile_id],
-            step="recommend.consent",
-        )
-        allowed = bool(consent[0]) if consent else not self.settings.personalization_opt_in
-        ids = s.fetchall(
-            "SELECT id_type, id_value FROM identities WHERE profile_id = ? "
-            "AND id_type IN ('user_id', 'anonymous_id')",
-            [profile_id],
-            step="recommend.ids",
-        )
-        recent: list[tuple[str, str | None, str | None]] = []
-        if since is not None and ids:
-            recent = [
-                (str(e), i, c)
-                for e, i, c in s.fetchall(
-                    RECENT_SQL,
-                    {
-                        "since": since,
-                        "users": [v for t, v in ids if t == "user_id"],
-                        "anons": [v for t, v in ids if t == "anonymous_id"],
-                        "limit": RECENT_LIMIT,
-                    },
-                    step="recommend.recent",
-                )
-            ]
-        return {"personalized": allowed, "recent": recent}
+    def _recent(self, ids: Ids, since: datetime | None) -> list[Recent]:
+        """What the person did since the model was trained (newest first), from memory."""
+        if since is None or not (ids[0] or ids[1]):
+            return []
+        return self.recent.lookup(ids[0], ids[1], since, RECENT_LIMIT)
 
     def _segments(self, s: Session, profile_id: str) -> frozenset[str]:
         rows = s.fetchall("SELECT segment_id FROM segment_members WHERE profile_id = ?",
                           [profile_id], step="recommend.segments")  # fmt: skip
         return frozenset(str(r[0]) for r in rows)
-
-    # -- answers -----------------------------------------------------------------------------
 
     def for_profile(
         self,
@@ -107,42 +121,33 @@ class Recommender:
         now: datetime,
     ) -> dict[str, Any]:
         kind, sku = parse_context(context)
-        index = self.index.get()
+        snap = self.index.get()
+        index, rules = snap.index, snap.rules
         if sku is not None and sku not in index.known_items:
             raise NotFoundError(f"no item {sku!r} in the catalog or the interactions")
-        rules = None
         with self.store.session() as s:
-            person = self._person(s, profile_id, index.trained_at)
-            rules = load_rules(s)
-            segments = self._segments(s, profile_id) if rules.segment_filters else frozenset()
-        recent = person["recent"] if person["personalized"] else []
-        bought = {i for e, i, _ in recent if e == "Order Completed" and i}
-        touched = [i for e, i, _ in recent if e != "Order Completed" and i]
-        country = next((c for _, _, c in recent if c), None)
-        pool: list[Ranked] = []
-        exclude: set[str] = set()
-        if kind == "product" and sku is not None:
-            pool.append(_normalized(index.similar.get(sku), 2.0))
-            exclude.add(sku)
-        if kind == "cart":
-            basket = list(cart) or [i for e, i, _ in recent if e == "Product Added" and i]
-            for item in basket[:20]:
-                pool.append(_normalized(index.similar.get(item), 1.5))
-            exclude.update(basket)
-        if person["personalized"]:
-            pool.append(_normalized(index.candidates.get(profile_id), 1.0))
-            for n, item in enumerate(dict.fromkeys(touched).keys()):
-                pool.append(_normalized(index.similar.get(item), 0.8 / (1 + n)))
-        trending = index.trending.get(f"country:{country}") if country else []
-        pool.append(_normalized(trending or index.trending.get("global:"), 0.1))
+            ids = snap.people.lookup(s, profile_id)
+            if ids is None:
+                raise NotFoundError(f"no profile {profile_id!r}")
+            consent = snap.people.consent.get(profile_id)
+            personal = consent if consent is not None else not self.settings.personalization_opt_in
+            recent = self._recent(ids, index.trained_at) if personal else []
+            cold = personal and profile_id not in index.candidates.keys
+            need_segments = bool(rules.segment_filters) or cold
+            segments = self._segments(s, profile_id) if need_segments else frozenset()
+        pool, exclude = _context_pool(index, kind, sku, cart, recent)
+        if personal:
+            pool += _personal_pool(index, profile_id, recent)
+        pool.append(_trending(index, profile_id, recent, segments if personal else None))
         scores: dict[str, float] = {}
         for ranked in pool:
             for item, score in ranked:
                 scores[item] = scores.get(item, 0.0) + score
+        bought = {i for e, i, _ in recent if e == "Order Completed" and i}
         # Filtering out what someone bought reads their history too: only with consent.
         purchased = (
             frozenset(i for i, _ in index.purchased.get(profile_id)) | bought
-            if person["personalized"]
+            if personal
             else frozenset()
         )
         chosen = apply_rules(
@@ -155,14 +160,13 @@ class Recommender:
             k=k,
         )
         return self._answer(index, chosen, profile_id, placement, context,
-                            personalized=bool(person["personalized"]), now=now)  # fmt: skip
+                            personalized=personal, now=now)  # fmt: skip
 
     def similar(self, sku: str, *, k: int, now: datetime) -> dict[str, Any]:
-        index = self.index.get()
+        snap = self.index.get()
+        index, rules = snap.index, snap.rules
         if sku not in index.known_items:
             raise NotFoundError(f"no item {sku!r} in the catalog or the interactions")
-        with self.store.session() as s:
-            rules = load_rules(s)
         chosen = apply_rules(
             rules.model_copy(update={"exclude_purchased": False, "segment_filters": []}),
             index.similar.get(sku),
@@ -197,13 +201,9 @@ class Recommender:
             }
             for item, score in chosen
         ]  # fmt: skip
-        with self.store.session() as s:
-            s.execute(
-                "INSERT INTO rec_served VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [rec_id, profile_id, placement, context, json.dumps([i for i, _ in chosen]),
-                 index.version, personalized, now],
-                step="recommend.log",
-            )  # fmt: skip
+        shown = json.dumps([i for i, _ in chosen])
+        self.log.add((rec_id, profile_id, placement, context, shown, index.version, personalized,
+                      now))  # fmt: skip
         return {
             "recommendation_id": rec_id,
             "profile_id": profile_id,

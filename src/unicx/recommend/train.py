@@ -23,7 +23,9 @@ CANDIDATES = 100
 SIMILAR = 30
 TRENDING = 100
 MIN_INTERACTIONS, MIN_USERS, MIN_ITEMS = 20, 5, 3
-TABLES = ("rec_candidates", "rec_purchased", "rec_similar", "rec_trending", "rec_items")
+MAX_SEGMENTS = 100  # the largest segments get their own trending list (cold start)
+TABLES = ("rec_candidates", "rec_purchased", "rec_similar", "rec_trending", "rec_items",
+          "rec_profiles")  # fmt: skip
 
 COUNTRIES_SQL = """
 SELECT profile_id, arg_max(country, n) AS country FROM (
@@ -31,6 +33,14 @@ SELECT profile_id, arg_max(country, n) AS country FROM (
   WHERE profile_id IS NOT NULL AND country IS NOT NULL AND timestamp <= $until
   GROUP BY ALL
 ) GROUP BY profile_id
+"""
+SEGMENTS_SQL = """
+WITH big AS (
+  SELECT segment_id FROM segment_members GROUP BY segment_id
+  ORDER BY count(*) DESC, segment_id LIMIT $limit
+)
+SELECT segment_id, list(profile_id) FROM segment_members WHERE segment_id IN (FROM big)
+GROUP BY segment_id
 """
 
 
@@ -45,16 +55,23 @@ def _lists(rows: list[tuple[str, list[tuple[int, float]]]], data: Interactions) 
     return pa.table({"key": keys, "item_id": items, "score": scores, "rank": ranks})
 
 
-def _trending(s: Session, blend: Blend, data: Interactions, until: datetime) -> pa.Table:
-    """Global trending and trending per country (cold start)."""
+def _trending(
+    s: Session, blend: Blend, data: Interactions, countries: list[tuple[str, str]]
+) -> pa.Table:
+    """Global trending, trending per country and per (large) segment, for cold start."""
     parts = [("global", "", blend.popular(k=TRENDING))]
     users = data.user_index()
-    by_country: dict[str, list[int]] = {}
-    for pid, country in s.fetchall(COUNTRIES_SQL, {"until": until}, step="recommend.countries"):
-        if str(pid) in users:
-            by_country.setdefault(str(country), []).append(users[str(pid)])
-    for country, members in by_country.items():
-        parts.append(("country", country, blend.popular(k=TRENDING, users=members)))
+    groups: dict[tuple[str, str], list[int]] = {}
+    for pid, country in countries:
+        if pid in users:
+            groups.setdefault(("country", country), []).append(users[pid])
+    rows = s.fetchall(SEGMENTS_SQL, {"limit": MAX_SEGMENTS}, step="recommend.segments")
+    for segment, members in rows:
+        known = [users[p] for p in members if p in users]
+        if known:
+            groups[("segment", str(segment))] = known
+    for (scope, value), members in groups.items():
+        parts.append((scope, value, blend.popular(k=TRENDING, users=members)))
     cols: dict[str, list[object]] = {k: [] for k in ("scope", "scope_value", "item_id", "score",
                                                       "rank")}  # fmt: skip
     for scope, value, recs in parts:
@@ -113,8 +130,13 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
     }
     result = TrainResult(MODEL, version, "active", rows, metrics)
     item_table = pa.table({"item_id": data.items, "category": data.item_category})
+    with store.session() as s:
+        countries = [(str(p), str(c)) for p, c in s.fetchall(
+            COUNTRIES_SQL, {"until": now}, step="recommend.countries")]  # fmt: skip
+        trending = _trending(s, blend, data, countries)
+    profiles = pa.table({"profile_id": [p for p, _ in countries],
+                         "country": [c for _, c in countries]})  # fmt: skip
     with store.session() as s, s.transaction():
-        trending = _trending(s, blend, data, now)
         for table in TABLES:
             s.execute(f"DELETE FROM {table}", step=f"recommend.clear.{table}")
         _write(s, "candidates", "INSERT INTO rec_candidates SELECT key, item_id, score, rank "
@@ -125,5 +147,6 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
                "FROM _rec_new", purchased)  # fmt: skip
         _write(s, "trending", "INSERT INTO rec_trending SELECT * FROM _rec_new", trending)
         _write(s, "items", "INSERT INTO rec_items SELECT * FROM _rec_new", item_table)
+        _write(s, "profiles", "INSERT INTO rec_profiles SELECT * FROM _rec_new", profiles)
         record_run(s, result, now=now, params=params)
     return result
