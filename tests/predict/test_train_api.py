@@ -174,3 +174,14 @@ def test_scheduler_thread_trains_in_the_background_and_stops(
         assert runs == (1,) and not scheduler.running
     finally:
         store.close()
+
+
+def test_training_every_model_on_an_empty_workspace_rejects_each(workspace: Workspace) -> None:
+    auth = bearer(workspace.secret_key)
+    with TestClient(create_app(workspace.settings)) as client:
+        for body in ({"models": None}, {}):
+            res = client.post("/v1/models/train", json=body, headers=auth)
+            assert res.status_code == 200, res.text
+            runs = res.json()
+            assert {r["model"] for r in runs} == {"clv", "churn", "recommend"}
+            assert all(r["status"] == "rejected" and r["message"] for r in runs)

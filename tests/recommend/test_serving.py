@@ -197,6 +197,9 @@ def test_bad_requests(api: tuple[TestClient, dict[str, str]]) -> None:
     assert get("/v1/reports/recommendations?from=2024-02-01&to=2024-01-01",
                headers=auth).status_code == 400  # fmt: skip
     assert get("/v1/profiles/p8/recommendations").status_code == 401
+    for price in ({}, [], True, "abc", "1e999", -1):
+        res = client.put("/v1/catalog/items/zz", json={"price": price}, headers=auth)
+        assert res.status_code == 400, (price, res.text)
 
 
 def test_events_since_training_rerank_the_answer(

@@ -50,9 +50,14 @@ class CatalogItem(BaseModel):
     @field_validator("price", mode="before")
     @classmethod
     def _price(cls, value: Any) -> Any:
-        if value in ("", None):
+        if value is None or value == "":
             return None
-        number = float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError("price is not a number")  # a TypeError would escape as a 500
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"price {str(value)[:40]!r} is not a number") from None
         if math.isnan(number) or math.isinf(number):
             raise ValueError("price is not a finite number")
         return number

@@ -68,7 +68,7 @@ def extract(s: Session, settings: Settings, *, until: datetime) -> Extracted:
     table = s.execute(INTERACTIONS_SQL, params, step="recommend.interactions").to_arrow_table()
     usable = table["usable"].to_pylist()
     excluded = usable.count(False)
-    table = table.filter(pa.array(usable))
+    table = table.filter(pa.array(usable, pa.bool_()))
     categories: dict[str, str | None] = {}
     for item, category in zip(
         table["item_id"].to_pylist(), table["category"].to_pylist(), strict=True
