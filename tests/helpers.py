@@ -30,6 +30,19 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
+def quiet_hours_off(client: httpx.Client, secret: str) -> None:
+    """Turn the default quiet hours off for a test that sends marketing messages on the wall
+    clock (or one moved a little): run in the Vietnamese evening, it would wait for the
+    morning. Quiet hours have their own tests (tests/channels/test_policy.py)."""
+    admin = bearer(secret)
+    r = client.get("/v1/messaging/policy", headers=admin)
+    assert r.status_code == 200, r.text
+    r = client.put(
+        "/v1/messaging/policy", headers=admin, json={"policy": {**r.json(), "quiet_hours": None}}
+    )
+    assert r.status_code == 200, r.text
+
+
 @dataclass
 class ServerProcess:
     """`unicx serve` as a child process, so tests can SIGTERM or SIGKILL it."""
@@ -38,6 +51,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)  # UNICX_* settings for this server
 
     @property
     def url(self) -> str:
@@ -58,7 +72,7 @@ class ServerProcess:
             "--port",
             str(self.port),
         ]
-        env = {**os.environ, "UNICX_LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "UNICX_LOG_LEVEL": "WARNING", **self.env}
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -71,6 +85,7 @@ class ServerProcess:
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
+        self.kill()  # never leave a server behind a failed test
         raise RuntimeError(f"server did not start: {self.log()}")
 
     def log(self) -> str:

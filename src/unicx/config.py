@@ -218,6 +218,49 @@ class Settings(BaseSettings):
         description="Churn label: a buyer who places no order in the next N days has churned.",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[^\s]+$",
+        description="Base URL people's browsers reach unicx at, for unsubscribe, open-pixel and "
+        "click links in messages; default http://{host}:{port}.",
+    )
+    journeys_enabled: bool = Field(
+        default=True,
+        description="While the server runs, advance journeys and deliver queued messages.",
+    )
+    journey_tick_ms: float = Field(
+        default=200,
+        ge=10,
+        le=60_000,
+        description="How often the journey worker looks for due steps, new entries and events; "
+        "bounds the lag between a due time and its step.",
+    )
+    journey_batch: int = Field(
+        default=5000,
+        ge=1,
+        le=100_000,
+        description="Journey runs advanced in one transaction (with the messages they queue).",
+    )
+    send_workers: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads delivering messages (SMTP, HTTP); providers are slow, DuckDB is not.",
+    )
+    clock_control: bool = Field(
+        default=False,
+        description="Allow POST /v1/clock to move the journey clock forward (tests, demos). "
+        "Development only.",
+    )
+    crash_at: str = Field(
+        default="",
+        pattern=r"^((after_step_batch|after_claim|before_send|after_send):[1-9][0-9]{0,5})?$",
+        description="Fault injection for the crash tests: 'point:n' SIGKILLs the server the "
+        "n-th time messaging reaches point (after_step_batch, after_claim, before_send, "
+        "after_send). Development only.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -242,6 +285,10 @@ class Settings(BaseSettings):
             unsafe.append("debug=true exposes tracebacks to clients")
         if self.log_sql_params:
             unsafe.append("log_sql_params=true writes personal data to logs")
+        if self.clock_control:
+            unsafe.append("clock_control=true lets API callers move the journey clock")
+        if self.crash_at:
+            unsafe.append("crash_at kills the server on purpose")
         if unsafe:
             raise ValueError("unsafe settings for env=production: " + "; ".join(unsafe))
         return self
@@ -249,6 +296,14 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.workspace / DB_FILENAME
+
+    @property
+    def base_url(self) -> str:
+        """Where links in messages point (no trailing slash)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def run_dir(self) -> Path:

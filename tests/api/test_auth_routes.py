@@ -37,12 +37,32 @@ ROUTES: list[tuple[str, str]] = sorted(
     if ctx.path is not None
     for method in (ctx.methods or {"GET"})
 )
-PROTECTED = [r for r in ROUTES if r not in INGEST]
+# Links in messages and provider callbacks: a signed token or the channel's receipt token in the
+# URL is the credential, since neither a mail reader nor an SMS provider holds an API key.
+TOKEN_ROUTES = frozenset(
+    [
+        ("/v1/t/open/{token}.gif", "GET"),
+        ("/v1/t/click/{token}", "GET"),
+        ("/v1/unsubscribe/{token}", "GET"),
+        ("/v1/unsubscribe/{token}", "POST"),
+        ("/v1/channels/{channel}/receipts", "POST"),
+    ]
+)
+# The in-app inbox is read by the site or app itself, with its write key like /v1/track.
+INBOX = frozenset(
+    [
+        ("/v1/profiles/{profile_id}/messages", "GET"),
+        ("/v1/profiles/{profile_id}/messages/{message_id}/{action}", "POST"),
+    ]
+)
+PROTECTED = [r for r in ROUTES if r not in INGEST | TOKEN_ROUTES | INBOX]
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DUMMY = {
     "source_id": "src_0000000000000000",
     "key_id": "key_000000000000",
     "name": "swagger-ui-bundle.js",
+    "action": "seen",
+    "channel": "sms",
 }
 
 
@@ -107,7 +127,7 @@ def own_site(client: TestClient, workspace: Workspace) -> Site:
 
 def test_route_enumeration_sees_the_whole_app() -> None:
     # Guards the parametrized cases below against an empty or partial route list.
-    assert set(ROUTES) >= INGEST
+    assert set(ROUTES) >= INGEST | TOKEN_ROUTES | INBOX
     expected = {
         ("/v1/events", "GET"),
         ("/v1/sources", "POST"),
@@ -149,6 +169,35 @@ def test_every_route_but_ingest_needs_a_secret_key(
         assert res.headers["WWW-Authenticate"].startswith("Basic")
         assert res.json()["success"] is False
     assert site.call("GET", "/v1/sources", site.admin).json() == before  # nothing changed
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(TOKEN_ROUTES))
+def test_token_routes_refuse_forged_tokens_whatever_the_key(
+    site: Site, path: str, method: str
+) -> None:
+    url = site.fill(path, real=True)
+    before = site.call("GET", "/v1/messages", site.admin).json()
+    for name, headers in {**_credentials(site), "secret-key": site.admin}.items():
+        res = site.call(method, url, headers, json={"status": "delivered", "message_id": "m"})
+        if path.endswith(".gif"):  # always the pixel (a broken image shows), never counted
+            assert res.status_code == 200 and res.headers["content-type"] == "image/gif"
+        else:
+            assert res.status_code in (401, 404), (name, res.status_code, res.text)
+    assert site.call("GET", "/v1/messages", site.admin).json() == before
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(INBOX))
+def test_inbox_takes_a_write_key_as_user_or_a_secret_key(
+    site: Site, path: str, method: str
+) -> None:
+    url = site.fill(path, real=True)
+    for name, headers in _credentials(site).items():
+        res = site.call(method, url, headers)
+        if name == "write-key-as-user":  # how a browser SDK calls it: past auth, then no such row
+            assert res.status_code in (200, 404), res.text
+        else:
+            assert res.status_code == 401, (name, res.text)
+    assert site.call(method, url, site.admin).status_code in (200, 404)
 
 
 @pytest.mark.parametrize(("path", "method"), sorted(INGEST))

@@ -72,6 +72,18 @@ def _demo_segments(url: str, secret: str) -> Callable[[], list[dict[str, Any]] |
     return probe
 
 
+def _demo_journeys(url: str, secret: str) -> Callable[[], dict[str, dict[str, Any]] | None]:
+    """The journeys by name once people have entered the live web journey."""
+
+    def probe() -> dict[str, dict[str, Any]] | None:
+        res = httpx.get(f"{url}/v1/journeys", headers=bearer(secret), timeout=10)
+        found = {j["name"]: j for j in res.json()}
+        live = found.get("Giỏ hàng bị bỏ quên (web)")
+        return found if live and live["entered"] > 0 else None
+
+    return probe
+
+
 def _settled(url: str, secret: str, log: Path) -> Callable[[], int | None]:
     """The count once it is non-zero, unchanged since the last look, and the stream is done."""
     last = [-1]
@@ -121,6 +133,16 @@ def test_demo_streams_the_generated_events_and_stops_cleanly(tmp_path: Path) -> 
             log=log,
         )
         assert {s["name"] for s in segments} >= {"High-value customers", "One-time buyers"}
+        # A live web journey the events entered people into, and an e-mail draft.
+        # The journey worker enters people on its own ticks, behind the profile updater.
+        journeys = _wait_for(
+            _demo_journeys(f"http://127.0.0.1:{port}", secret),
+            timeout=120,  # an event the updater never resolves holds entries back 60 s
+            what="people to enter the live demo journey",
+            log=log,
+        )
+        assert journeys["Giỏ hàng bị bỏ quên (web)"]["status"] == "published"
+        assert journeys["Giỏ hàng bị bỏ quên (email)"]["status"] == "draft"
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

@@ -210,6 +210,20 @@ def seed_person(store: Store, settings: Settings, p: Person) -> Person:
             "INSERT INTO decisions (decision_id, profile_id, placement, offer_id, context, bucket, "
             "propensity, holdout, reason, state_version, decided_at) VALUES ('d-' || $p, $p, "
             "'home', 'o1', '{}', 'b', 0.5, false, 'bandit', 1, $t)",
+            # Journeys and messages.
+            "INSERT INTO journey_runs (run_id, journey_id, version, profile_id, node_id, phase, "
+            "status, entered_at, updated_at) VALUES ('run-' || $p, 'j1', 1, $p, 'a', 'enter', "
+            "'active', $t, $t)",
+            "INSERT INTO journey_steps VALUES ('run-' || $p, 'j1', 1, $p, 'a', NULL, $t, 'x')",
+            "INSERT INTO static_lists VALUES ('vip', $p, $t)",
+            "INSERT INTO messages (message_id, profile_id, channel, category, spec, status, "
+            "created_at, due_at, updated_at) VALUES ('m-' || $p, $p, 'email', 'marketing', "
+            "'{}', 'sent', $t, $t, $t)",
+            "INSERT INTO message_events VALUES ('m-' || $p, $p, 'email', 'opened', $t, '{}')",
+            "INSERT INTO inbox (message_id, profile_id, channel, content, created_at) VALUES "
+            "('i-' || $p, $p, 'web', '{}', $t)",
+            "INSERT INTO suppressions VALUES ('email', 'x-' || $p, 'unsubscribed', $p, $t)",
+            "INSERT INTO audience_sync_members VALUES ('s1', $p, 'email', 'h-' || $p)",
         ):
             params = {"p": p.profile_id} | ({"t": LONG_AGO} if "$t" in sql else {})
             s.execute(sql, params, step="t")

@@ -130,3 +130,32 @@ def test_templates(workspace: Workspace) -> None:
                 assert members(store, segment.segment_id) == EXPECTED[t.key], t.key
     finally:
         store.close()
+
+
+def test_delete_by_name(workspace: Workspace, tmp_path: Path) -> None:
+    """`segments delete <name>` retires the segment (it used to report success and keep it),
+    and a segment referenced by another is refused by name as by id."""
+    _built(workspace)
+    ws = str(workspace.path)
+    file = tmp_path / "reachable.yaml"
+    file.write_text(REACHABLE)
+    users = tmp_path / "users.yaml"
+    users.write_text("name: Uses reachable\ndefinition: {segment: Reachable}\n")
+    for f in (file, users):
+        assert runner.invoke(app, ["segments", "apply", str(f), "-w", ws]).exit_code == 0
+    refused = runner.invoke(app, ["segments", "delete", "Reachable", "-w", ws])
+    assert refused.exit_code == 1 and "used by Uses reachable" in refused.output
+    for name in ("uses reachable", "Reachable"):  # names match case-insensitively
+        deleted = runner.invoke(app, ["segments", "delete", name, "-w", ws])
+        assert deleted.exit_code == 0, deleted.output
+    listed = json.loads(runner.invoke(app, ["segments", "list", "--json", "-w", ws]).stdout)
+    assert listed == []
+    store = open_store(workspace.settings)
+    try:
+        with store.session() as s:
+            left = s.fetchone("SELECT count(*) FROM segment_members", step="test.members")
+        assert left == (0,)
+    finally:
+        store.close()
+    gone = runner.invoke(app, ["segments", "delete", "Reachable", "-w", ws])
+    assert gone.exit_code == 1 and "no segment" in gone.output

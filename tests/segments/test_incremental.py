@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.profiles.traits_data import event, load
@@ -99,6 +99,19 @@ def _pass(store: Store, settings: Settings, ids: list[str], now: Any) -> None:
         refresh_segments(s, settings, ids, now=now)
 
 
+# Found by hypothesis: a window ("within 14d", "10d", ...) still holds at event + window and
+# ends just after it; the edge scheduler missed the person whose event + window fell exactly on
+# the last check (an order 10 days before the check, a cart 14 days before: left in the segment,
+# and in "big and abandoning" through it). The second runs the tick on the edge, then after it.
+@example(batches=[[("u0", "Product Added", 14 * 24, 0, "VN")]], later=[1])
+@example(batches=[[("u0", "Product Added", 300, 0, "VN")]], later=[36, 37])
+@example(
+    batches=[
+        [("u1", "Order Completed", 10 * 24, 0, "SG"), ("u1", "Order Completed", 10 * 24, 0, "SG")],
+        [("u2", "Order Completed", 5 * 24, 0, "VN"), ("u3", "Order Completed", 7 * 24, 300, "VN")],
+    ],
+    later=[1],
+)
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -123,3 +136,19 @@ def test_incremental_equals_full(
         run_edges(store, settings, now=clock)
     full = refresh_all(store, settings, now=clock)
     assert (full.entered, full.exited) == (0, 0), full.per_segment
+
+
+def test_within_last_trait_edge_on_the_last_check(env: tuple[Store, Settings]) -> None:
+    """``first_seen within_last 4d`` holds at first_seen + 4d and ends just after it: a person
+    first seen exactly 4 days before the last check leaves "new" at the next edge tick."""
+    store, settings = env
+    _reset(store, settings)
+    seen = (NOW - timedelta(days=4)).strftime("%Y-%m-%d %H:%M")
+    load(store, [event("identify", seen, user_id="n1", traits={})], {"p-n1": [("user_id", "n1")]})
+    _pass(store, settings, ["p-n1"], NOW)
+    assert refresh_all(store, settings, now=NOW).entered == 0  # the pass put them in "new"
+    service = SegmentService(store, settings)
+    new = next(x for x in service.all() if x.name == "new")
+    assert [m.profile_id for m in service.members(new.segment_id).members] == ["p-n1"]
+    assert run_edges(store, settings, now=NOW + timedelta(minutes=1)).exited == 1
+    assert refresh_all(store, settings, now=NOW + timedelta(minutes=1)).exited == 0

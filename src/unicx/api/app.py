@@ -11,22 +11,29 @@ from fastapi import FastAPI
 
 from unicx import __version__
 from unicx.api import (
+    audiences,
+    deadletters,
     docs,
     errors,
     events,
     identity,
     imports,
+    inbox,
     ingest,
+    journeys,
     keys,
     matching,
+    messaging,
     models,
     personalize,
     privacy,
     profiles,
+    receipts,
     recommend,
     reports,
     segments,
     sources,
+    tracking,
     traits,
 )
 from unicx.api.context import AppContext
@@ -38,6 +45,7 @@ from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.retention import RetentionScheduler
 from unicx.ingest.writer import EventWriter
+from unicx.journeys.runtime import Messaging
 from unicx.predict.schedule import TrainScheduler
 from unicx.profiles.daily import DailyTraitsRefresh
 from unicx.profiles.pipeline import ProfileUpdater
@@ -90,6 +98,9 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
             segment_clock.start()
             trainer = TrainScheduler(ctx.store, settings)
             trainer.start()
+        if ctx.updater is not None and settings.journeys_enabled:
+            ctx.messaging = Messaging(ctx.store, settings, ctx.clock)
+            ctx.messaging.start()
         retention = None
         if settings.events_retention_days is not None:
             retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
@@ -113,6 +124,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
                 segment_clock.stop()
             if trainer is not None:
                 trainer.stop()
+            if ctx.messaging is not None:
+                ctx.messaging.stop()
             if ctx.recommender is not None:
                 ctx.recommender.log.flush()  # the last second of served recommendations
             if ctx.pool is not None:
@@ -136,7 +149,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     errors.install(app)
     routers = (
         ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
-        segments, reports, models, recommend, personalize,
+        segments, reports, models, recommend, personalize, journeys, messaging, tracking,
+        deadletters, receipts, inbox, audiences,
     )  # fmt: skip
     for module in (*routers, docs):
         app.include_router(module.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from unicx.auth.service import AccessService
@@ -11,6 +11,7 @@ from unicx.ingest.models import Limits
 from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
+from unicx.journeys.clock import Clock
 from unicx.profiles.pipeline import ProfileUpdater
 from unicx.store import Store
 
@@ -27,3 +28,6 @@ class AppContext:
     updater: ProfileUpdater | None = None
     # Created on first use by the recommendation routes (holds the in-memory serving index).
     recommender: Any = None
+    # The journeys' clock (movable in tests with clock_control) and the journey/outbox threads.
+    clock: Clock = field(default_factory=Clock)
+    messaging: Any = None

@@ -76,7 +76,13 @@ async def timeline(
     profile_id: ProfileId,
     limit: Annotated[int, Query(ge=1, le=MAX_TIMELINE_PAGE)] = 100,
     before: Annotated[str | None, Query(max_length=100, description="next_cursor")] = None,
+    messages: Annotated[
+        bool, Query(description="Also the messages sent to the person over the same span.")
+    ] = False,
 ) -> TimelinePage:
-    """Every event of the person across devices and sources, newest first, paged."""
+    """Every event of the person across devices and sources, newest first, paged; with
+    ``messages=true`` the message log (queued, sent, suppressed and why, opened...) beside it."""
     service = ProfileService(ctx.store)
-    return await run_in_threadpool(service.timeline, profile_id, limit=limit, before=before)
+    return await run_in_threadpool(
+        service.timeline, profile_id, limit=limit, before=before, messages=messages
+    )

@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from unicx.api.body import read_limited
 from unicx.api.deps import Ctx, ProfilesReader, SegmentsExporter, SegmentsReader, SegmentsWriter
 from unicx.errors import FieldIssue, ValidationError
-from unicx.predict.lookalike import build_lookalike
 from unicx.segments.export import EXPORT_FORMATS, export_members
 from unicx.segments.models import (
     Change,
@@ -36,12 +35,27 @@ from unicx.segments.models import (
     SizePoint,
     Validation,
 )
-from unicx.segments.personas import build_personas
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
 from unicx.segments.templates import TEMPLATES, create_from_template
 
 router = APIRouter(prefix="/v1", tags=["segments"])
+
+
+def _personas(*args: Any, **kwargs: Any) -> PersonaRun:
+    # scikit-learn takes seconds to import: a server pays for it on the first model request,
+    # not at every start.
+    from unicx.segments.personas import build_personas
+
+    return build_personas(*args, **kwargs)
+
+
+def _lookalike(*args: Any, **kwargs: Any) -> LookalikeRun:
+    from unicx.predict.lookalike import build_lookalike
+
+    return build_lookalike(*args, **kwargs)
+
+
 MAX_BODY = 256 * 1024
 SegmentId = Annotated[str, Path(min_length=1, max_length=100)]
 Strict = Annotated[
@@ -180,7 +194,7 @@ async def personas(
     """Cluster buyers (k-means on scaled RFM + category mix) and save each cluster as a
     persona segment with a description of what sets it apart; replaces the previous run."""
     return await run_in_threadpool(
-        build_personas, ctx.store, ctx.settings, k=k, seed=seed, actor=who.key_id
+        _personas, ctx.store, ctx.settings, k=k, seed=seed, actor=who.key_id
     )
 
 
@@ -197,7 +211,7 @@ async def lookalike(
     ``top_percent`` of the rest) as a new segment, with how well held-out members are found."""
     body = await _read(request, LookalikeRequest)
     return await run_in_threadpool(
-        build_lookalike,
+        _lookalike,
         ctx.store,
         ctx.settings,
         segment_id,

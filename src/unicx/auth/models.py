@@ -38,6 +38,13 @@ class Permission(StrEnum):
     personalize_serve = "personalize:serve"
     # Catalog, recommendation rules, offers and content blocks.
     personalize_write = "personalize:write"
+    # Journey definitions and their analytics; channel providers and the messaging policy;
+    # the message log.
+    journeys_read = "journeys:read"
+    journeys_write = "journeys:write"
+    channels_read = "channels:read"
+    channels_write = "channels:write"
+    messages_read = "messages:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -50,6 +57,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.segments_read,
             Permission.reports_read,
             Permission.models_read,
+            Permission.journeys_read,
+            Permission.channels_read,
+            Permission.messages_read,
         }
     ),
     # Marketers load and correct audience data; exporting or erasing a person stays with admins.
@@ -68,6 +78,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.models_train,
             Permission.personalize_serve,
             Permission.personalize_write,
+            Permission.journeys_read,
+            Permission.journeys_write,
+            Permission.channels_read,
+            Permission.channels_write,
+            Permission.messages_read,
         }
     ),
     Role.viewer: frozenset({Permission.sources_read}),

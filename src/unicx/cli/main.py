@@ -12,10 +12,13 @@ from typing import Annotated
 import typer
 
 from unicx.cli import (
+    audiences,
     events,
     identity,
     imports,
+    journeys,
     keys,
+    messaging,
     offers,
     privacy,
     profiles,
@@ -44,6 +47,9 @@ app.add_typer(profiles.app, name="profiles")
 app.add_typer(identity.app, name="identity")
 app.add_typer(traits.app, name="traits")
 app.add_typer(segments.app, name="segments")
+app.add_typer(audiences.app, name="audiences")
+app.add_typer(journeys.app, name="journeys")
+app.add_typer(messaging.app, name="messaging")
 app.add_typer(reports.app, name="reports")
 app.add_typer(train.models_app, name="models")
 app.add_typer(recommend.catalog_app, name="catalog")

@@ -19,11 +19,9 @@ from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.config import Settings
 from unicx.errors import NotFoundError
-from unicx.predict.lookalike import build_lookalike
 from unicx.segments.export import export_members
 from unicx.segments.files import read_definition, read_segment, segment_files
 from unicx.segments.models import SegmentCreate, SegmentUpdate
-from unicx.segments.personas import build_personas
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
 from unicx.segments.templates import TEMPLATES, create_from_template
@@ -298,6 +296,19 @@ def templates(
     console.print(f"[green]created[/] {data['name']} ({data['segment_id']}): {data['size']:,}")
 
 
+def _personas(store: Store, settings: Settings, *, k: int, seed: int) -> Any:
+    # scikit-learn takes seconds to import: only the commands that fit a model pay for it.
+    from unicx.segments.personas import build_personas
+
+    return build_personas(store, settings, k=k, seed=seed)
+
+
+def _lookalike(store: Store, settings: Settings, seed: str, **options: Any) -> Any:
+    from unicx.predict.lookalike import build_lookalike
+
+    return build_lookalike(store, settings, seed, **options)
+
+
 @app.command("personas")
 @reports_errors
 def personas(
@@ -310,7 +321,7 @@ def personas(
     with console.status(f"clustering buyers into {k} personas…"):
         data = _run(
             workspace,
-            lambda store, svc: build_personas(store, svc.settings, k=k, seed=seed),
+            lambda store, svc: _personas(store, svc.settings, k=k, seed=seed),
             "POST",
             "/v1/segments/personas",
             params={"k": k, "seed": seed},
@@ -346,7 +357,7 @@ def lookalike(
     with console.status(f"scoring lookalikes of {seed}…"):
         data = _run(
             workspace,
-            lambda store, svc: build_lookalike(
+            lambda store, svc: _lookalike(
                 store, svc.settings, seed, top=top, top_percent=top_percent, name=name
             ),
             "POST",

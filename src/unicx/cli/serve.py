@@ -6,7 +6,7 @@ import shutil
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -109,6 +109,67 @@ def _demo_segments(settings: Settings, secret_key: str) -> None:
             err_console.print(f"demo training: {res.text[:200]}")
 
 
+# The demo has no mail server: its live journey talks to people on the web inbox
+# (GET /v1/profiles/{id}/messages?channel=web); the e-mail version is saved as a draft.
+DEMO_JOURNEY: dict[str, Any] = {
+    "name": "Giỏ hàng bị bỏ quên (web)",
+    "entry": {"type": "event", "event": "Product Added"},
+    "exit_when": [{"event": "Order Completed"}],
+    "goal": {"event": "Order Completed", "within": "7d"},
+    "holdout_percent": 10,
+    "start": "wait",
+    "nodes": {
+        "wait": {"type": "wait", "for": "2m", "next": "nudge", "stage": "intent"},
+        "nudge": {
+            "type": "message",
+            "channel": "web",
+            "stage": "intent",
+            "content": {
+                "title": "{{ traits.first_name | default('Bạn') }} ơi, giỏ hàng vẫn đang chờ",
+                "body": "Hoàn tất đơn hôm nay để nhận miễn phí vận chuyển.",
+            },
+            "next": "done",
+        },
+        "done": {"type": "exit"},
+    },
+}
+
+
+def _demo_journeys(settings: Settings, secret_key: str) -> None:
+    """Publish the web cart-abandonment journey before the events arrive (journeys enter
+    people on events received after they go live) and save an e-mail variant as a draft."""
+    from unicx.demo.stream import READY_TIMEOUT_S, wait_until_ready
+
+    url = f"http://{connect_host(settings.host)}:{settings.port}"
+    headers = {"Authorization": f"Bearer {secret_key}"}
+    with httpx.Client(base_url=url, timeout=60) as probe:
+        wait_until_ready(probe, timeout=READY_TIMEOUT_S)
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        res = client.post("/v1/journeys", json={"definition": DEMO_JOURNEY})
+        if res.status_code != 201:
+            err_console.print(f"demo journey: {res.text[:200]}")
+            return
+        published = client.post(f"/v1/journeys/{res.json()['journey_id']}/publish")
+        if published.status_code != 200:
+            err_console.print(f"demo journey publish: {published.text[:200]}")
+            return
+        console.print(f"journey [bold]{DEMO_JOURNEY['name']}[/]: published")
+        nodes = dict(DEMO_JOURNEY["nodes"])
+        nodes["nudge"] = {
+            **nodes["nudge"],
+            "channel": "email",
+            "content": {
+                "subject": nodes["nudge"]["content"]["title"],
+                "html": "<p>{{ traits.first_name }} ơi, giỏ hàng vẫn đang chờ.</p>"
+                '<p><a href="{{ message.unsubscribe_url }}">Hủy đăng ký</a></p>',
+            },
+        }
+        draft = {**DEMO_JOURNEY, "name": "Giỏ hàng bị bỏ quên (email)", "nodes": nodes}
+        res = client.post("/v1/journeys", json={"definition": draft})
+        if res.status_code != 201:
+            err_console.print(f"demo e-mail journey: {res.text[:200]}")
+
+
 def _fresh_demo_dir(workspace: Path) -> Path:
     if workspace.exists():
         if not (workspace / DEMO_MARKER).exists():
@@ -135,6 +196,7 @@ def _stream_demo(
     from unicx.demo.stream import stream_demo_events
 
     try:
+        _demo_journeys(settings, secret_key)
         stream_demo_events(settings, write_key=write_key, users=users, seed=seed, console=console)
         _demo_segments(settings, secret_key)
     except UnicxError as exc:

@@ -11,19 +11,23 @@ vnd        ``1.250.000 ₫``             ``₫1,250,000``
 number     ``1.234,5`` (``digits=1``)  ``1,234.5``
 date       ``30/06/2024``              ``Jun 30, 2024``
 datetime   ``30/06/2024 19:05``        ``Jun 30, 2024 7:05 PM``
+tojson     JSON; a missing value is ``null``
 =========  ==========================  ==========================
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import pass_context
+from jinja2 import Undefined, pass_context
 from jinja2.runtime import Context
+from jinja2.utils import htmlsafe_json_dumps
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 LOCALES = ("vi", "en")
@@ -125,7 +129,17 @@ def _datetime(ctx: Context, value: Any) -> str:
     return format_date(value, _locale(ctx), _tz(ctx), time=True)
 
 
+def _tojson(value: Any, indent: int | None = None) -> str:
+    # Jinja's own tojson fails on a missing value; a trait a person lacks is JSON null, so a
+    # webhook payload like {"email": {{ traits.email | tojson }}} renders for everyone.
+    # htmlsafe: also valid inside <script> in HTML content.
+    plain = None if isinstance(value, Undefined) else value
+    dumps = partial(json.dumps, ensure_ascii=False, default=str)
+    return htmlsafe_json_dumps(plain, dumps=dumps, indent=indent)
+
+
 FILTERS: dict[str, Callable[..., str]] = {
+    "tojson": _tojson,
     "vnd": _vnd,
     "number": _number,
     "date": _date,

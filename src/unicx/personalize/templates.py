@@ -16,9 +16,10 @@ gives nothing instead of an error.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, nodes
+from jinja2 import ChainableUndefined, Template, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -33,7 +34,7 @@ MAX_BITS = 4096
 HTML_CHANNELS = frozenset({"web", "email", "in_app"})
 # What a template may read; everything else is an unknown variable.
 CONTEXT_NAMES = frozenset(
-    {"traits", "recommendations", "offer", "placement", "locale", "personalized", "now"}
+    {"traits", "recommendations", "offer", "placement", "locale", "personalized", "now", "message"}
 )
 # Imports reach other templates; macros and call blocks allow unbounded recursion.
 _FORBIDDEN_NODES = (
@@ -53,6 +54,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "placement": "homepage_banner",
     "locale": "vi",
     "personalized": True,
+    "message": {"message_id": "msg_sample", "channel": "email", "journey": "Sample",
+                "unsubscribe_url": "https://example.vn/v1/unsubscribe/sample"},
 }  # fmt: skip
 
 
@@ -94,6 +97,13 @@ _ENVS = {True: _environment(True), False: _environment(False)}
 
 def environment(channel: str) -> _Sandbox:
     return _ENVS[channel in HTML_CHANNELS]
+
+
+@lru_cache(maxsize=512)
+def _compiled(html: bool, source: str) -> Template:
+    """Compiling costs more than rendering (a journey sends one template to thousands of
+    people); a compiled template renders safely from several threads."""
+    return _ENVS[html].from_string(source)
 
 
 def _refused(path: str, rule: str, message: str) -> TemplateRefused:
@@ -193,7 +203,7 @@ def render(source: str, context: Mapping[str, Any], *, channel: str) -> str:
     """Render in the sandbox; any escape attempt or runtime error is a :class:`TemplateRefused`
     (never a server error)."""
     try:
-        out = environment(channel).from_string(source).render(dict(context))
+        out = _compiled(channel in HTML_CHANNELS, source).render(dict(context))
     except SecurityError as exc:
         raise _refused("template", "unsafe", f"blocked by the sandbox: {exc}") from None
     except TemplateError as exc:

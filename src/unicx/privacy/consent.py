@@ -169,7 +169,7 @@ def set_consent(
             "SELECT 1 FROM profiles WHERE profile_id = ?", [profile_id], step="consent.profile"
         ):
             raise NotFoundError(f"no profile {profile_id[:64]!r}")
-        id_field, id_value = _event_identity(s, profile_id, now)
+        id_field, id_value = event_identity(s, profile_id, now)
         body = {
             "type": "track",
             "event": CONSENT_EVENT,
@@ -203,22 +203,37 @@ def set_consent(
         return read_consent(s, profile_id)
 
 
-def _event_identity(session: Session, profile_id: str, now: datetime) -> tuple[str, str]:
+def event_identity(session: Session, profile_id: str, now: datetime) -> tuple[str, str]:
     """("userId", …) of the profile's most recent user id, else its latest anonymous id; a
     profile with neither gets a synthetic anonymous id so the event resolves to it."""
-    row = session.fetchone(
-        "SELECT id_type, id_value FROM identities "
-        "WHERE profile_id = ? AND id_type IN ('user_id', 'anonymous_id') "
-        "ORDER BY id_type = 'user_id' DESC, last_seen DESC, id_value LIMIT 1",
-        [profile_id],
-        step="consent.identity",
-    )
-    if row is not None:
-        return ("userId" if row[0] == "user_id" else "anonymousId"), str(row[1])
-    synthetic = SYNTHETIC_ANONYMOUS_PREFIX + profile_id
-    session.execute(
-        "INSERT INTO identities VALUES ('anonymous_id', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [synthetic, profile_id, now, now],
-        step="consent.synthetic_identity",
-    )
-    return "anonymousId", synthetic
+    return event_identities(session, [profile_id], now)[profile_id]
+
+
+def event_identities(
+    session: Session, profile_ids: list[str], now: datetime
+) -> dict[str, tuple[str, str]]:
+    """:func:`event_identity` of many profiles in one query (and one insert of the synthetic
+    ids the ones without any need)."""
+    found = {
+        str(p): ("userId" if t == "user_id" else "anonymousId", str(v))
+        for p, t, v in session.fetchall(
+            "SELECT profile_id, "
+            "first(id_type ORDER BY id_type = 'user_id' DESC, last_seen DESC, id_value), "
+            "first(id_value ORDER BY id_type = 'user_id' DESC, last_seen DESC, id_value) "
+            "FROM identities WHERE profile_id IN (SELECT unnest($ids::VARCHAR[])) "
+            "AND id_type IN ('user_id', 'anonymous_id') GROUP BY profile_id",
+            {"ids": profile_ids},
+            step="consent.identity",
+        )
+    }
+    missing = [p for p in profile_ids if p not in found]
+    if missing:
+        session.execute(
+            "INSERT INTO identities SELECT 'anonymous_id', $prefix || p, p, $now, $now "
+            "FROM (SELECT unnest($ids::VARCHAR[]) AS p) ON CONFLICT DO NOTHING",
+            {"prefix": SYNTHETIC_ANONYMOUS_PREFIX, "ids": missing, "now": now},
+            step="consent.synthetic_identity",
+        )
+        for p in missing:
+            found[p] = ("anonymousId", SYNTHETIC_ANONYMOUS_PREFIX + p)
+    return found

@@ -83,6 +83,14 @@ PERSON_TABLES: list[PersonTable] = [
     PersonTable("rec_profiles", f"profile_id {_IN_PROFILE}", "country"),
     PersonTable("rec_served", f"profile_id {_IN_PROFILE}", "served_at"),
     PersonTable("decisions", f"profile_id {_IN_PROFILE}", "decided_at"),
+    PersonTable("journey_runs", f"profile_id {_IN_PROFILE}", "entered_at"),
+    PersonTable("journey_steps", f"profile_id {_IN_PROFILE}", "happened_at"),
+    PersonTable("static_lists", f"profile_id {_IN_PROFILE}", "list_name"),
+    PersonTable("messages", f"profile_id {_IN_PROFILE}", "created_at"),
+    PersonTable("message_events", f"profile_id {_IN_PROFILE}", "happened_at"),
+    PersonTable("inbox", f"profile_id {_IN_PROFILE}", "created_at"),
+    PersonTable("suppressions", f"profile_id {_IN_PROFILE}", "created_at"),
+    PersonTable("audience_sync_members", f"profile_id {_IN_PROFILE}", "key_type"),
     PersonTable("events", "event_key IN (SELECT event_key FROM px_events)", "timestamp"),
 ]
 
@@ -113,6 +121,15 @@ NON_PERSONAL_TABLES: set[str] = {
     "sensitive_traits",
     "offer_stats",
     "personalize_state",
+    # Journey definitions and cursors, channel settings, messaging policy, ad-audience
+    # destinations and their run log (counts and file names only).
+    "journeys",
+    "journey_versions",
+    "journey_cursors",
+    "channel_configs",
+    "messaging_policy",
+    "audience_syncs",
+    "audience_sync_runs",
 }
 
 TEMP_TABLES = ("px_profile", "px_ids", "px_events")

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from unicx.channels.messages import message_log
 from unicx.errors import NotFoundError, ValidationError
 from unicx.identity.models import Identifier
 from unicx.identity.normalize import normalize_email, normalize_id, normalize_phone
@@ -15,6 +16,7 @@ from unicx.ingest.query import EventPublic, row_to_public
 from unicx.store import Store
 
 MAX_TIMELINE_PAGE = 1000
+MAX_PAGE_MESSAGES = 1000  # messages shown next to one page of events
 
 
 class ProfilePublic(BaseModel):
@@ -30,6 +32,11 @@ class TimelinePage(BaseModel):
     events: list[EventPublic]
     next_cursor: str | None = Field(
         description="Pass as ?before= to get the next (older) page; null on the last page."
+    )
+    messages: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="With ?messages=true: the person's messages (status, reason, history) "
+        "created in the time span of this page of events, newest first.",
     )
 
 
@@ -93,13 +100,18 @@ class ProfileService:
             computed_traits={n: _json(v) for n, v in computed},
         )
 
-    def timeline(self, profile_id: str, *, limit: int, before: str | None) -> TimelinePage:
-        """The profile's events, newest first, paged by an opaque (timestamp, key) cursor."""
+    def timeline(
+        self, profile_id: str, *, limit: int, before: str | None, messages: bool = False
+    ) -> TimelinePage:
+        """The profile's events, newest first, paged by an opaque (timestamp, key) cursor;
+        with ``messages``, the message log over the same span next to them."""
         self.get_head(profile_id)
         params: list[Any] = [profile_id]
         where = ""
+        upper: datetime | None = None
         if before is not None:
             ts, key = _parse_cursor(before)
+            upper = ts
             where = "AND (timestamp, event_key) < (?, ?::UHUGEINT)"
             params += [ts, key]
         with self.store.session() as s:
@@ -115,7 +127,19 @@ class ProfileService:
         for r in rows:
             r.pop("event_key")
             r.pop("profile_id")
-        return TimelinePage(events=[row_to_public(r) for r in rows], next_cursor=cursor)
+        log = None
+        if messages:
+            lower = rows[-1]["timestamp"] if more else None
+            log = message_log(
+                self.store,
+                profile_id=profile_id,
+                created_after=lower,
+                created_before=upper,
+                limit=MAX_PAGE_MESSAGES,
+            )
+        return TimelinePage(
+            events=[row_to_public(r) for r in rows], next_cursor=cursor, messages=log
+        )
 
     def get_head(self, profile_id: str) -> None:
         with self.store.session() as s:

@@ -174,7 +174,7 @@ class _Builder:
         match = self.match(node.event, node.where, "e", f"{node.path}.event")
         where = match + self.window(node.window, "e.timestamp")
         if node.window is not None and node.window.last_s is not None:
-            self.edge_events(match, node.window.last_s)
+            self.edge_events(match, node.window.last_s, flips_after=True)
         if node.not_followed_by is not None:
             where += self.follow_up(node.not_followed_by, match)
         if node.sum_of is not None:
@@ -203,7 +203,7 @@ class _Builder:
         match = self.match(follow.event, follow.where, "f", f"{follow.path}.event")
         # Counted once the follow-up window has passed without the follow-up event, so a
         # cart added a minute ago is not "abandoned" yet; the scheduler catches the moment.
-        self.edge_events(base_match, follow.within_s)
+        self.edge_events(base_match, follow.within_s, flips_after=False)
         return (
             f" AND e.timestamp <= {NOW} - to_seconds({within})"
             f" AND NOT EXISTS (SELECT 1 FROM __EVENTS__ f WHERE f.profile_id = e.profile_id"
@@ -211,12 +211,11 @@ class _Builder:
             f" AND f.timestamp <= e.timestamp + to_seconds({within}))"
         )
 
-    def edge_events(self, match: str, seconds: int) -> None:
+    def edge_events(self, match: str, seconds: int, *, flips_after: bool) -> None:
         w = self.bind(seconds)
         sql = (
             "SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL"
-            f" AND {match} AND e.timestamp > {PREV} - to_seconds({w})"
-            f" AND e.timestamp <= {NOW} - to_seconds({w})"
+            f" AND {match} AND {_edge_passed('e.timestamp', w, flips_after=flips_after)}"
         )
         self.edges.append(Edge(sql, used_params(sql, self.params)))
 
@@ -266,17 +265,16 @@ class _Builder:
 
     def edge_trait(self, trait: Trait, column: str, name_test: str, seconds: int) -> None:
         w = self.bind(seconds)
-        sql = (
-            f"SELECT DISTINCT profile_id FROM {trait.table} WHERE {name_test}"
-            f" AND {column} > {PREV} - to_seconds({w}) AND {column} <= {NOW} - to_seconds({w})"
-        )
+        # within_last (>=) and before_last (<) both still read the same at column + w itself.
+        passed = _edge_passed(column, w, flips_after=True)
+        sql = f"SELECT DISTINCT profile_id FROM {trait.table} WHERE {name_test} AND {passed}"
         self.edges.append(Edge(sql, used_params(sql, self.params)))
 
     def leaf_ContextCond(self, node: d.ContextCond) -> str:
         column = f"e.{node.field}"  # from a fixed list of event columns (definition.CONTEXT_FIELDS)
         window = self.window(node.window, "e.timestamp")
         if node.window is not None and node.window.last_s is not None:
-            self.edge_events(f"{column} IS NOT NULL", node.window.last_s)
+            self.edge_events(f"{column} IS NOT NULL", node.window.last_s, flips_after=True)
         latest = (
             f"SELECT e.profile_id, arg_max({column}, e.timestamp) AS v FROM __EVENTS__ e "
             f"WHERE e.profile_id IS NOT NULL AND {column} IS NOT NULL{window} GROUP BY e.profile_id"
@@ -346,6 +344,21 @@ class _Builder:
 
 _TABLE_TOKEN = re.compile(r"__T_([a-z_]+)__")
 SCOPED_TABLES = ("computed_traits", "model_traits", "profile_traits", "consents", "identities")
+
+
+def _edge_passed(column: str, w: str, *, flips_after: bool) -> str:
+    """SQL: the moment ``column + w`` at which a condition changes falls in this scheduler tick,
+    which covers the changes after ``$prev`` up to ``$now`` (the state at ``$prev`` is known).
+
+    ``flips_after``: the condition still reads the same at ``column + w`` and changes just after
+    it (``column >= now - w``: a "within" window, within_last; ``column < now - w``), so the
+    moment counts when ``column + w`` is in [prev, now). Otherwise (``column <= now - w``: the
+    not_followed_by delay) it changes at ``column + w`` itself, in (prev, now]. Half-open
+    intervals so consecutive ticks neither miss an edge lying exactly on a tick nor take it twice.
+    """
+    if flips_after:
+        return f"{column} >= {PREV} - to_seconds({w}) AND {column} < {NOW} - to_seconds({w})"
+    return f"{column} > {PREV} - to_seconds({w}) AND {column} <= {NOW} - to_seconds({w})"
 
 
 def _t(table: str) -> str:

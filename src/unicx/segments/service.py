@@ -198,7 +198,8 @@ class SegmentService:
         the people), its history stays. Refused while another segment references it."""
         now = now or datetime.now(UTC)
         with self.store.profile_lock, self.store.session() as s, s.transaction():
-            self._row(s, segment_id)
+            # The argument may be a name; references and rows are keyed by the id.
+            segment_id = str(self._row(s, segment_id)["segment_id"])
             users = [
                 str(r[0])
                 for r in s.fetchall(

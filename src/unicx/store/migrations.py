@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from unicx.channels.schema import CHANNELS_SQL
+from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
 from unicx.predict.schema import PREDICT_SQL
 from unicx.recommend.schema import RECOMMEND_SQL
@@ -335,6 +337,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "predict", PREDICT_SQL),
     Migration(5, "recommend", RECOMMEND_SQL),
     Migration(6, "personalize", PERSONALIZE_SQL),
+    Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
 )
 
 CREATE_VERSION_TABLE = """

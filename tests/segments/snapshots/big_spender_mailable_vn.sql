@@ -13,4 +13,4 @@ c3 AS (
 )
 SELECT profile_id FROM profiles WHERE ((profile_id IN (SELECT profile_id FROM c0) AND profile_id IN (SELECT profile_id FROM c1) AND profile_id IN (SELECT profile_id FROM c2) AND NOT (profile_id IN (SELECT profile_id FROM c3)))) __SCOPE__
 -- params: {"now": null, "p1": "Order Completed", "p2": 7776000, "p3": 7776000, "p4": "$.\"revenue\"", "p5": 5000000.0, "p6": "email", "p7": ["VN"], "p8": "plan", "p9": "free"}
--- edge: SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL AND e.event = $p1 AND e.timestamp > CAST($prev AS TIMESTAMPTZ) - to_seconds($p3) AND e.timestamp <= CAST($now AS TIMESTAMPTZ) - to_seconds($p3)
+-- edge: SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL AND e.event = $p1 AND e.timestamp >= CAST($prev AS TIMESTAMPTZ) - to_seconds($p3) AND e.timestamp < CAST($now AS TIMESTAMPTZ) - to_seconds($p3)

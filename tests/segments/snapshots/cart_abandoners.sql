@@ -4,5 +4,5 @@ WITH c0 AS (
 )
 SELECT profile_id FROM profiles WHERE (profile_id IN (SELECT profile_id FROM c0)) __SCOPE__
 -- params: {"now": null, "p1": "Product Added", "p2": 604800, "p3": 604800, "p4": 86400, "p5": "Order Completed", "p6": 86400, "p7": 1}
--- edge: SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL AND e.event = $p1 AND e.timestamp > CAST($prev AS TIMESTAMPTZ) - to_seconds($p3) AND e.timestamp <= CAST($now AS TIMESTAMPTZ) - to_seconds($p3)
+-- edge: SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL AND e.event = $p1 AND e.timestamp >= CAST($prev AS TIMESTAMPTZ) - to_seconds($p3) AND e.timestamp < CAST($now AS TIMESTAMPTZ) - to_seconds($p3)
 -- edge: SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL AND e.event = $p1 AND e.timestamp > CAST($prev AS TIMESTAMPTZ) - to_seconds($p6) AND e.timestamp <= CAST($now AS TIMESTAMPTZ) - to_seconds($p6)

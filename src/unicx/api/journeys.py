@@ -1,0 +1,137 @@
+"""Journeys: create, validate, update, publish, pause, resume, archive, migrate, simulate and
+their analytics. Definitions are JSON (docs/journeys.md); the YAML form goes through the CLI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from unicx.api.body import read_model
+from unicx.api.deps import Ctx, JourneysReader, JourneysWriter
+from unicx.journeys.analytics import journey_stats
+from unicx.journeys.service import JourneyService
+from unicx.journeys.simulate import SimulationRequest, simulate
+
+router = APIRouter(prefix="/v1", tags=["journeys"])
+Ref = Annotated[str, Path(min_length=1, max_length=200)]
+MAX_BODY = 512 * 1024
+
+
+class DefinitionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    definition: dict[str, Any] = Field(description="A journey definition (docs/journeys.md)")
+
+
+class MigrateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_version: int = Field(ge=1, le=1_000_000)
+    to_version: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def _service(ctx: Ctx) -> JourneyService:
+    return JourneyService(ctx.store)
+
+
+def _woken(ctx: Ctx, result: dict[str, Any]) -> dict[str, Any]:
+    if ctx.messaging is not None:
+        ctx.messaging.wake()
+    return result
+
+
+@router.get("/journeys")
+async def list_journeys(ctx: Ctx, _: JourneysReader) -> list[dict[str, Any]]:
+    """Every journey with its status, versions, people entered and in progress."""
+    return await run_in_threadpool(_service(ctx).list)
+
+
+@router.post("/journeys", status_code=201, openapi_extra=_schema(DefinitionBody))
+async def create_journey(ctx: Ctx, _: JourneysWriter, request: Request) -> dict[str, Any]:
+    """Save a draft (version 1) after validating it; publish it to let people in."""
+    body = await read_model(request, DefinitionBody, max_bytes=MAX_BODY)
+    return await run_in_threadpool(_service(ctx).create, body.definition, now=ctx.clock.now())
+
+
+@router.post("/journeys/validate", openapi_extra=_schema(DefinitionBody))
+async def validate_journey(ctx: Ctx, _: JourneysReader, request: Request) -> dict[str, Any]:
+    """Check a definition (graph, channels, templates, segments) without saving it."""
+    body = await read_model(request, DefinitionBody, max_bytes=MAX_BODY)
+    return await run_in_threadpool(_service(ctx).validate, body.definition, now=ctx.clock.now())
+
+
+@router.post("/journeys/simulate", openapi_extra=_schema(SimulationRequest))
+async def simulate_journey(ctx: Ctx, _: JourneysReader, request: Request) -> dict[str, Any]:
+    """Run a definition over a sampled or generated audience with a simulated clock: how many
+    people reach each node and where they exit. Nothing is sent or saved."""
+    body = await read_model(request, SimulationRequest, max_bytes=MAX_BODY)
+    return await run_in_threadpool(simulate, ctx.store, ctx.settings, body, now=ctx.clock.now())
+
+
+@router.get("/journeys/{ref}")
+async def get_journey(ctx: Ctx, _: JourneysReader, ref: Ref) -> dict[str, Any]:
+    return await run_in_threadpool(_service(ctx).get, ref)
+
+
+@router.put("/journeys/{ref}", openapi_extra=_schema(DefinitionBody))
+async def update_journey(ctx: Ctx, _: JourneysWriter, ref: Ref, request: Request) -> dict[str, Any]:
+    """Save a new version; people already in stay on theirs (see migrate)."""
+    body = await read_model(request, DefinitionBody, max_bytes=MAX_BODY)
+    return await run_in_threadpool(_service(ctx).update, ref, body.definition, now=ctx.clock.now())
+
+
+@router.post("/journeys/{ref}/publish")
+async def publish_journey(ctx: Ctx, _: JourneysWriter, ref: Ref) -> dict[str, Any]:
+    result = await run_in_threadpool(_service(ctx).publish, ref, now=ctx.clock.now())
+    return _woken(ctx, result)
+
+
+@router.post("/journeys/{ref}/pause")
+async def pause_journey(ctx: Ctx, _: JourneysWriter, ref: Ref) -> dict[str, Any]:
+    return await run_in_threadpool(_service(ctx).set_status, ref, "paused", now=ctx.clock.now())
+
+
+@router.post("/journeys/{ref}/resume")
+async def resume_journey(ctx: Ctx, _: JourneysWriter, ref: Ref) -> dict[str, Any]:
+    result = await run_in_threadpool(
+        _service(ctx).set_status, ref, "published", now=ctx.clock.now()
+    )
+    return _woken(ctx, result)
+
+
+@router.post("/journeys/{ref}/archive")
+async def archive_journey(ctx: Ctx, _: JourneysWriter, ref: Ref) -> dict[str, Any]:
+    return await run_in_threadpool(_service(ctx).set_status, ref, "archived", now=ctx.clock.now())
+
+
+@router.post("/journeys/{ref}/migrate", openapi_extra=_schema(MigrateBody))
+async def migrate_journey(
+    ctx: Ctx, _: JourneysWriter, ref: Ref, request: Request
+) -> dict[str, Any]:
+    """Move people in progress on one version to another (default: the published one)."""
+    body = await read_model(request, MigrateBody, max_bytes=4096)
+    return await run_in_threadpool(
+        _service(ctx).migrate,
+        ref,
+        from_version=body.from_version,
+        to_version=body.to_version,
+        now=ctx.clock.now(),
+    )
+
+
+@router.get("/journeys/{ref}/stats")
+async def stats(ctx: Ctx, _: JourneysReader, ref: Ref) -> dict[str, Any]:
+    """Entered, in progress, exits per reason, per-node visits, messages per channel and
+    status, goal conversion vs holdout with the uplift's 95 % interval, median time to
+    convert, and the same per lifecycle stage."""
+    return await run_in_threadpool(journey_stats, ctx.store, ref)

@@ -1,0 +1,61 @@
+"""Dead letters: messages that ran out of retries (``dead``) or were refused for good
+(``failed``), listed for a person to look at and replayed once the cause is fixed (the
+receiver is back up, the provider config corrected)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from unicx.errors import ConflictError, NotFoundError
+from unicx.store import Store
+
+MAX_DEAD_PAGE = 1000
+REPLAYABLE = ("dead", "failed")
+
+
+def list_dead(
+    store: Store, *, channel: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Dead messages, most recently given up first."""
+    with store.session() as s:
+        return s.fetch_dicts(
+            "SELECT message_id, channel, address, attempts, last_error, updated_at "
+            "FROM messages WHERE status = 'dead' AND ($c IS NULL OR channel = $c) "
+            "ORDER BY updated_at DESC, message_id LIMIT $limit",
+            {"c": channel, "limit": max(1, min(limit, MAX_DEAD_PAGE))},
+            step="deadletter.list",
+        )
+
+
+def replay(store: Store, message_id: str, *, now: datetime) -> dict[str, Any]:
+    """Queue a dead or failed message again, due now with a fresh attempt count. The outbox
+    checks consent, suppressions and caps again when it claims it, as for any message."""
+    with store.session() as s, s.transaction():
+        row = s.fetchone(
+            "SELECT status, profile_id, channel, attempts FROM messages WHERE message_id = ?",
+            [message_id],
+            step="deadletter.find",
+        )
+        if row is None:
+            raise NotFoundError(f"no message {message_id!r}")
+        status, profile_id, channel, attempts = row
+        if status not in REPLAYABLE:
+            raise ConflictError(
+                f"message {message_id!r} is {status}; only dead or failed messages are replayed"
+            )
+        s.execute(
+            "UPDATE messages SET status = 'queued', attempts = 0, due_at = $now, reason = NULL, "
+            "updated_at = $now WHERE message_id = $id",
+            {"now": now, "id": message_id},
+            step="deadletter.replay",
+        )
+        s.execute(
+            "INSERT INTO message_events VALUES (?, ?, ?, 'replayed', ?, ?)",
+            [message_id, profile_id, channel, now,
+             json.dumps({"previous_status": status, "attempts": attempts})],
+            step="deadletter.replay_log",
+        )  # fmt: skip
+    return {"message_id": message_id, "channel": channel, "status": "queued",
+            "previous_status": status, "due_at": now}  # fmt: skip

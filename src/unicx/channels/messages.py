@@ -1,0 +1,52 @@
+"""Reading the message log (per person, journey, channel, status) with each message's later
+events (delivered, opened, clicked, unsubscribed, bounced)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from unicx.store import Store
+
+
+def message_log(
+    store: Store,
+    *,
+    profile_id: str | None = None,
+    journey: str | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    with store.session() as s:
+        rows = s.fetch_dicts(
+            "SELECT m.message_id, m.profile_id, m.channel, m.category, m.journey_id, m.node_id, "
+            "m.status, m.reason, m.attempts, m.created_at, m.due_at, m.sent_at, m.address, "
+            "m.last_error, m.rendered, (SELECT list({'status': e.status, "
+            "'happened_at': e.happened_at} ORDER BY e.happened_at) FROM message_events e "
+            "WHERE e.message_id = m.message_id) AS history FROM messages m "
+            "LEFT JOIN journeys j ON j.journey_id = m.journey_id "
+            "WHERE ($p IS NULL OR m.profile_id = $p) AND ($c IS NULL OR m.channel = $c) "
+            "AND ($s IS NULL OR m.status = $s) "
+            "AND ($j IS NULL OR m.journey_id = $j OR lower(j.name) = lower($j)) "
+            "AND ($after::TIMESTAMPTZ IS NULL OR m.created_at >= $after) "
+            "AND ($before::TIMESTAMPTZ IS NULL OR m.created_at < $before) "
+            "ORDER BY m.created_at DESC, m.message_id LIMIT $limit",
+            {
+                "p": profile_id,
+                "c": channel,
+                "s": status,
+                "j": journey,
+                "after": created_after,
+                "before": created_before,
+                "limit": limit,
+            },
+            step="messages.log",
+        )
+    for row in rows:
+        row["rendered"] = json.loads(row["rendered"]) if row["rendered"] else None
+        row["history"] = row["history"] or []
+    return rows

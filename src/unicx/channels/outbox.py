@@ -1,0 +1,545 @@
+"""The outbox: delivering queued messages exactly as the policy allows, recording every
+outcome in the message log.
+
+A message is queued in the same transaction as the journey step that decided it, with its
+idempotency key as primary key. Delivery is two commits around the provider call: *claim*
+(queued → sending, after consent, suppression, caps and quiet hours are checked for the whole
+batch) and *record* (sending → sent / queued for a retry / failed / dead). A crash between the
+two leaves messages in ``sending``; the next start puts them back in the queue. The only
+message that can then reach a person twice is one the provider accepted in the instant before
+the crash (the few milliseconds between its reply and our commit); it carries the same
+Message-ID / ``X-Unicx-Message-Id`` both times so providers and inboxes can drop the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+from unicx.channels import policy as pol
+from unicx.channels.base import (
+    Channel,
+    ChannelContext,
+    OutboundMessage,
+    RetryableSendError,
+    SendError,
+    SendResult,
+    TerminalSendError,
+    get_channel,
+)
+from unicx.channels.config import read_config
+from unicx.channels.render import Renderer
+from unicx.channels.retry import exhausted, next_delay, policy_for
+from unicx.config import Settings
+from unicx.errors import UnicxError
+from unicx.journeys.clock import Clock
+from unicx.store import Session, Store
+from unicx.store.deferred import DeferredWrites
+
+log = logging.getLogger(__name__)
+COUNTED = ("sending", "handed_over", "sent", "delivered")
+UNCONFIRMED = "unconfirmed: the server stopped while the provider took it; not sent twice"
+_TS = pa.timestamp("us", tz="UTC")
+DECISION_SCHEMA = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("due_at", _TS),
+        ("address", pa.string()),
+        ("attempts", pa.int32()),
+    ]
+)
+
+
+@dataclass
+class Claimed:
+    row: dict[str, Any]
+    address: str
+
+
+@dataclass
+class Prepared:
+    """A claimed message rendered and ready for its channel."""
+
+    row: dict[str, Any]
+    message: OutboundMessage
+    config: BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class _HandedOver:
+    message_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    message_id: str
+    at: datetime
+    result: SendResult
+    rendered: str
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    deferred: int = 0
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        *,
+        recommendations: Callable[[str, int], list[dict[str, Any]]] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.renderer = Renderer(store, settings, recommendations=recommendations)
+        self._channels: dict[str, Channel] = {}
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+        # A `sent` row rides with the next hand-over commit (unicx.store.deferred): until then
+        # the message is `handed_over`, which a restart logs as sent anyway.
+        self._records: DeferredWrites[_HandedOver | _Sent] = DeferredWrites(store, _write_records)
+        self.crash_hook: Callable[[str], None] | None = None  # tests: fault injection points
+        # Called by each sending thread before it sends (the runtime gives due journey steps
+        # the CPU first).
+        self.before_send: Callable[[], object] | None = None
+
+    def channel(self, name: str) -> Channel | None:
+        with self._lock:
+            if name not in self._channels:
+                cls = get_channel(name)
+                if cls is None:
+                    return None
+                ctx = ChannelContext(self.store, self.settings, self.clock.now)
+                self._channels[name] = cls(ctx)
+            return self._channels[name]
+
+    def recover(self) -> int:
+        """After a crash: messages claimed but never handed to the provider go back to the
+        queue; those handed over (the provider may have them) are logged as sent, unconfirmed,
+        and never sent again. Returns how many were queued again."""
+        now = self.clock.now()
+        with self.store.session() as s, s.transaction():
+            s.execute(
+                "INSERT INTO message_events SELECT message_id, profile_id, channel, 'sent', "
+                "$now, json_object('reason', $why) FROM messages WHERE status = 'handed_over'",
+                {"now": now, "why": UNCONFIRMED},
+                step="outbox.recover_log",
+            )
+            s.execute(
+                "UPDATE messages SET status = 'sent', sent_at = coalesce(sent_at, $now), "
+                "reason = $why, updated_at = $now WHERE status = 'handed_over'",
+                {"now": now, "why": UNCONFIRMED},
+                step="outbox.recover_handed_over",
+            )
+            row = s.fetchone(
+                "UPDATE messages SET status = 'queued', reason = 'resumed after restart' "
+                "WHERE status = 'sending'",
+                step="outbox.recover",
+            )
+        return int(row[0]) if row else 0
+
+    def _handover(self, message_id: str, now: datetime) -> Callable[[], None]:
+        # Its own transaction, not a shared one: the "." must follow the commit at once, since
+        # a kill between the two loses the message.
+        return lambda: self._records.commit(_HandedOver(message_id, now))
+
+    # -- claim ----------------------------------------------------------------------------
+    def claim(self, now: datetime, limit: int, result: DispatchResult) -> list[Claimed]:
+        with self.store.session() as s, s.transaction():
+            rows = s.fetch_dicts(
+                "SELECT * FROM messages WHERE status = 'queued' AND due_at <= ? "
+                "ORDER BY priority DESC, due_at, message_id LIMIT ?",
+                [now, limit],
+                step="outbox.due",
+            )
+            if not rows:
+                return []
+            policy = pol.read_policy(s)
+            decisions, claimed = self._decide(s, rows, policy, now)
+            self._write_decisions(s, decisions, now)
+        for _, status, *_ in decisions:
+            if status == "suppressed" or status == "failed":
+                result.suppressed += status == "suppressed"
+                result.failed += status == "failed"
+            elif status == "queued":
+                result.deferred += 1
+        result.claimed += len(claimed)
+        if self.crash_hook is not None:
+            self.crash_hook("after_claim")
+        return claimed
+
+    def _decide(
+        self, s: Session, rows: list[dict[str, Any]], policy: pol.MessagingPolicy, now: datetime
+    ) -> tuple[list[tuple[Any, ...]], list[Claimed]]:
+        facts = _Facts.load(s, rows, policy, now)
+        caps = pol.CapCounter(policy, facts.history)
+        decisions: list[tuple[Any, ...]] = []
+        claimed: list[Claimed] = []
+        for row in rows:  # already by priority: higher priority claims the cap first
+            mid, channel, pid = row["message_id"], row["channel"], row["profile_id"]
+            cls = get_channel(channel)
+            if cls is None:
+                decisions.append((mid, "failed", f"unknown channel {channel!r}", None, None, 0))
+                continue
+            address = row["address"] or facts.address(pid, cls.address_kind)
+            if not address:
+                reason = f"no {cls.address_kind} for this person"
+                decisions.append((mid, "suppressed", reason, None, None, 0))
+                continue
+            if (channel, address) in facts.suppressed:
+                reason = f"suppressed: {facts.suppressed[(channel, address)]}"
+                decisions.append((mid, "suppressed", reason, None, address, 0))
+                continue
+            if row["category"] == "marketing":
+                purpose = pol.PURPOSE.get(channel)
+                if pol.consent_blocks(policy, channel, facts.consent.get((pid, purpose or ""))):
+                    reason = f"no consent for {purpose}"
+                    decisions.append((mid, "suppressed", reason, None, address, 0))
+                    continue
+                later = pol.quiet_until(policy, channel, now, facts.timezone.get(pid))
+                if later is not None:
+                    decisions.append((mid, "queued", "quiet hours", later, address, 0))
+                    continue
+                rule = caps.blocking_rule(pid, channel, now)
+                if rule is not None:
+                    reason = f"frequency cap: {rule.label()}"
+                    decisions.append((mid, "suppressed", reason, None, address, 0))
+                    continue
+                caps.add(pid, channel, now)
+            decisions.append((mid, "sending", None, None, address, 1))
+            claimed.append(Claimed({**row, "attempts": row["attempts"] + 1}, address))
+        return decisions, claimed
+
+    def _write_decisions(self, s: Session, decisions: list[tuple[Any, ...]], now: datetime) -> None:
+        if not decisions:
+            return
+        columns = list(zip(*decisions, strict=True))
+        table = pa.table(
+            [pa.array(c, type=f.type) for c, f in zip(columns, DECISION_SCHEMA, strict=True)],
+            schema=DECISION_SCHEMA,
+        )
+        s.register("ob_decisions", table)
+        try:
+            s.execute(
+                "UPDATE messages SET status = d.status, reason = d.reason, "
+                "due_at = coalesce(d.due_at, messages.due_at), "
+                "address = coalesce(d.address, messages.address), "
+                "attempts = messages.attempts + d.attempts, updated_at = $now "
+                "FROM ob_decisions d WHERE messages.message_id = d.message_id",
+                {"now": now},
+                step="outbox.decide",
+            )
+            if any(d[1] in ("suppressed", "failed") for d in decisions):
+                # Only then: the join scans the whole messages table.
+                s.execute(
+                    "INSERT INTO message_events SELECT d.message_id, m.profile_id, m.channel, "
+                    "d.status, $now, json_object('reason', d.reason) FROM ob_decisions d "
+                    "JOIN messages m USING (message_id) "
+                    "WHERE d.status IN ('suppressed', 'failed')",
+                    {"now": now},
+                    step="outbox.decide_log",
+                )
+        finally:
+            s.unregister("ob_decisions")
+
+    # -- deliver --------------------------------------------------------------------------
+    def prepare(
+        self, claimed: list[Claimed], now: datetime, result: DispatchResult
+    ) -> list[Prepared]:
+        """Render a claimed batch in one session (configs read once, the people's traits in
+        one query); a message that cannot render is recorded as failed here."""
+        if not claimed:
+            return []
+        configs: dict[str, BaseModel | RetryableSendError] = {}
+        with self.store.session() as s:
+            for name in {item.row["channel"] for item in claimed}:
+                try:
+                    configs[name] = read_config(s, name)
+                except UnicxError as exc:  # a config saved before its rules changed
+                    configs[name] = RetryableSendError(f"{name} channel config: {exc.message}")
+            rendered = self.renderer.render_many(s, [item.row for item in claimed], now=now)
+        ready: list[Prepared] = []
+        for item, done in zip(claimed, rendered, strict=True):
+            row, config = item.row, configs[item.row["channel"]]
+            if isinstance(config, SendError):
+                self._failed(row, None, config, now, result)
+                continue
+            if isinstance(done, SendError):
+                self._failed(row, config, done, now, result)
+                continue
+            content, links = done
+            message = OutboundMessage(
+                message_id=row["message_id"],
+                profile_id=row["profile_id"],
+                channel=row["channel"],
+                address=item.address,
+                content=content,
+                category=row["category"],
+                journey_id=row["journey_id"],
+                node_id=row["node_id"],
+                attempt=row["attempts"],
+                links=links,
+                handover=self._handover(row["message_id"], now),
+            )
+            ready.append(Prepared(row, message, config))
+        return ready
+
+    def deliver(self, item: Prepared, now: datetime, result: DispatchResult) -> None:
+        row = item.row
+        channel = self.channel(row["channel"])
+        assert channel is not None  # claim refused unknown channels
+        if self.before_send is not None:
+            self.before_send()
+        try:
+            if self.crash_hook is not None:
+                self.crash_hook("before_send")
+            sent = channel.send(item.message, item.config)
+        except SendError as exc:
+            self._failed(row, item.config, exc, now, result)
+            return
+        if self.crash_hook is not None:
+            self.crash_hook("after_send")
+        summary = json.dumps(_summary(dict(item.message.content)), ensure_ascii=False)
+        self._records.later(_Sent(row["message_id"], now, sent, summary))
+        result.sent += 1
+
+    def flush(self) -> None:
+        """Write the `sent` records still waiting to ride with a hand-over."""
+        self._records.flush()
+
+    def _failed(
+        self,
+        row: dict[str, Any],
+        config: Any,
+        exc: SendError,
+        now: datetime,
+        result: DispatchResult,
+    ) -> None:
+        retry = policy_for(row["channel"], config)
+        attempts = int(row["attempts"])
+        if exc.retryable and not exhausted(retry, attempts):
+            status, due = "queued", now + timedelta(seconds=next_delay(retry, attempts, self._rng))
+            result.retried += 1
+        else:
+            status, due = ("dead" if exc.retryable else "failed"), now
+            result.failed += 1
+        bounce = isinstance(exc, TerminalSendError) and exc.bounce
+        with self.store.session() as s, s.transaction():
+            s.execute(
+                "UPDATE messages SET status = $status, due_at = $due, last_error = $err, "
+                "reason = $reason, updated_at = $now WHERE message_id = $id",
+                {
+                    "status": status,
+                    "due": due,
+                    "err": exc.message[:1000],
+                    "now": now,
+                    "reason": "bounced" if bounce else exc.code,
+                    "id": row["message_id"],
+                },
+                step="outbox.failed",
+            )
+            s.execute(
+                "INSERT INTO message_events VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    row["message_id"],
+                    row["profile_id"],
+                    row["channel"],
+                    "bounced" if bounce else ("retry" if status == "queued" else status),
+                    now,
+                    json.dumps({"error": exc.message[:1000], "attempt": attempts}),
+                ],
+                step="outbox.failed_log",
+            )
+            if bounce:
+                s.execute(
+                    "INSERT INTO suppressions VALUES (?, ?, 'hard bounce', ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [row["channel"], row["address"] or "", row["profile_id"], now],
+                    step="outbox.suppress_bounce",
+                )
+
+    def dispatch(
+        self,
+        *,
+        now: datetime | None = None,
+        limit: int = 500,
+        pool: ThreadPoolExecutor | None = None,
+    ) -> DispatchResult:
+        """Claim a batch and deliver it (in ``pool`` when given)."""
+        now = now or self.clock.now()
+        result = DispatchResult()
+        claimed = self.prepare(self.claim(now, limit, result), now, result)
+        if pool is None:
+            for item in claimed:
+                self.deliver(item, now, result)
+        else:
+            list(pool.map(lambda item: self.deliver(item, now, result), claimed))
+        self.flush()
+        return result
+
+
+def _in_list(ids: list[str]) -> str:
+    """``(?, ?, …)`` for ``message_id IN``: DuckDB looks a literal list up in the primary key
+    index, where a join against a table of ids scans every message."""
+    return "(" + ", ".join("?" for _ in ids) + ")"
+
+
+def _case(pairs: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
+    """``CASE message_id WHEN ? THEN ? … END``: per-row values in the same index lookup."""
+    sql = "CASE message_id " + " ".join("WHEN ? THEN ?" for _ in pairs) + " END"
+    return sql, [v for pair in pairs for v in pair]
+
+
+def _write_records(s: Session, items: list[_HandedOver | _Sent]) -> None:
+    handed = [i for i in items if isinstance(i, _HandedOver)]
+    sent = [i for i in items if isinstance(i, _Sent)]
+    if handed:
+        _write_handovers(s, handed)
+    if sent:
+        _write_sent(s, sent)
+
+
+def _write_handovers(s: Session, items: list[_HandedOver]) -> None:
+    ids = [i.message_id for i in items]
+    s.execute(
+        f"UPDATE messages SET status = 'handed_over', updated_at = ? "
+        f"WHERE message_id IN {_in_list(ids)}",
+        [max(i.at for i in items), *ids],
+        step="outbox.handover",
+    )
+
+
+def _write_sent(s: Session, items: list[_Sent]) -> None:
+    ids = [i.message_id for i in items]
+    columns: dict[str, list[tuple[str, Any]]] = {
+        "sent_at": [(i.message_id, i.at) for i in items],
+        "updated_at": [(i.message_id, i.at) for i in items],
+        "provider_id": [(i.message_id, i.result.provider_id) for i in items],
+        "rendered": [(i.message_id, i.rendered) for i in items],
+        "reason": [(i.message_id, i.result.detail) for i in items],
+    }
+    sets: list[str] = []
+    params: list[Any] = []
+    for column, pairs in columns.items():
+        sql, values = _case(pairs)
+        sets.append(f"{column} = {sql}")
+        params += values
+    s.execute(
+        f"UPDATE messages SET status = 'sent', {', '.join(sets)} "
+        f"WHERE message_id IN {_in_list(ids)}",
+        [*params, *ids],
+        step="outbox.sent",
+    )
+
+
+def _summary(content: dict[str, Any]) -> dict[str, Any]:
+    """What the log keeps of a rendered message: short parts in full, long ones cut."""
+    return {k: (v if len(str(v)) <= 500 else str(v)[:500] + "…") for k, v in content.items()}
+
+
+@dataclass
+class _Facts:
+    consent: dict[tuple[str, str], bool | None]
+    addresses: dict[tuple[str, str], str]
+    suppressed: dict[tuple[str, str], str]
+    timezone: dict[str, str]
+    history: list[tuple[str, str, datetime]]
+
+    def address(self, profile_id: str, kind: str) -> str | None:
+        if kind == "profile":
+            return profile_id
+        return self.addresses.get((profile_id, kind))
+
+    @classmethod
+    def load(
+        cls, s: Session, rows: list[dict[str, Any]], policy: pol.MessagingPolicy, now: datetime
+    ) -> _Facts:
+        """What the policy needs about the people of ``rows``. Each query scans a whole table
+        (no index on profile_id), and the dispatcher claims as often as a sending thread frees
+        up: what a batch cannot use is not read (consent, time zones and caps are for marketing
+        only)."""
+        p = {"ids": sorted({r["profile_id"] for r in rows})}
+        marketing = any(r["category"] == "marketing" for r in rows)
+        consent: dict[tuple[str, str], bool | None] = {}
+        if marketing:
+            consent = {
+                (str(a), str(b)): c
+                for a, b, c in s.fetchall(
+                    "SELECT profile_id, purpose, granted FROM consents "
+                    "WHERE profile_id IN (SELECT unnest($ids::VARCHAR[]))",
+                    p,
+                    step="outbox.consents",
+                )
+            }
+        addresses = {
+            (str(a), str(b)): str(c)
+            for a, b, c in s.fetchall(
+                "SELECT profile_id, id_type, arg_max(id_value, last_seen) FROM identities "
+                "WHERE profile_id IN (SELECT unnest($ids::VARCHAR[])) "
+                "AND id_type IN ('email', 'phone', 'push_token') GROUP BY ALL",
+                p,
+                step="outbox.addresses",
+            )
+        }
+        timezone: dict[str, str] = {}
+        for a, name, v in s.fetchall(  # one scan for both traits
+            "SELECT profile_id, name, any_value(value ->> '$') FROM profile_traits "
+            "WHERE name IN ('push_token', 'timezone') "
+            "AND profile_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY ALL",
+            p,
+            step="outbox.push_tokens_timezones",
+        ):
+            if name == "push_token":
+                addresses.setdefault((str(a), "push_token"), str(v))
+            elif v:
+                timezone[str(a)] = str(v)
+        # A message goes to its row's address or the person's address found above: only those
+        # can be looked up in ``suppressed``, so only those are read (no scan of identities).
+        candidates = sorted({*addresses.values(), *(r["address"] for r in rows if r["address"])})
+        suppressed = {
+            (str(c), str(a)): str(r)
+            for c, a, r in s.fetchall(
+                "SELECT channel, address, reason FROM suppressions "
+                "WHERE address IN (SELECT unnest($addresses::VARCHAR[])) "
+                "OR profile_id IN (SELECT unnest($ids::VARCHAR[]))",
+                {**p, "addresses": candidates},
+                step="outbox.suppressed",
+            )
+        }
+        history: list[tuple[str, str, datetime]] = []
+        if marketing and policy.caps:
+            since = now - pol.CapCounter.longest(policy)
+            history = [
+                (str(a), str(b), c)
+                for a, b, c in s.fetchall(
+                    "SELECT profile_id, channel, coalesce(sent_at, updated_at) FROM messages "
+                    "WHERE category = 'marketing' AND status IN ('sending', 'handed_over', "
+                    "'sent', 'delivered') AND coalesce(sent_at, updated_at) > $since "
+                    "AND profile_id IN (SELECT unnest($ids::VARCHAR[]))",
+                    {**p, "since": since},
+                    step="outbox.cap_history",
+                )
+            ]
+        return cls(consent, addresses, suppressed, timezone, history)

@@ -1,0 +1,141 @@
+"""`unicx audiences …`: ad-audience syncs (create, list, sync, runs).
+
+Runs on the workspace directly, or through the API when a server holds it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from unicx.channels.audiences import create_sync, list_runs, list_syncs, run_sync
+from unicx.cli.backend import RemoteBackend, open_target
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.config import Settings
+from unicx.errors import FieldIssue, ValidationError
+from unicx.store import Store
+
+app = typer.Typer(help="Ad audiences: segment → ad platform customer lists.", no_args_is_help=True)
+SyncArg = Annotated[str, typer.Argument(help="Sync id or name.")]
+
+
+def _run(
+    workspace: Path, local: Callable[[Store, Settings], Any], method: str, path: str, **kw: Any
+) -> Any:
+    """``local`` on the workspace, or the API call when a server holds it; plain JSON back."""
+    settings = settings_for(workspace)
+    with open_target(settings) as target:
+        if isinstance(target, RemoteBackend):
+            return target.call(method, path, **kw)
+        result = local(target, settings)
+    if isinstance(result, list):
+        return [r.model_dump(mode="json") for r in result]
+    assert isinstance(result, BaseModel)
+    return result.model_dump(mode="json")
+
+
+def _config(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"--config is not JSON: {exc}", issues=[FieldIssue("config", "json", str(exc))]
+        ) from None
+    if not isinstance(value, dict):
+        raise ValidationError(
+            "--config must be a JSON object", issues=[FieldIssue("config", "type", "an object")]
+        )
+    return value
+
+
+@app.command("create")
+@reports_errors
+def create(
+    workspace: WorkspaceOpt,
+    name: Annotated[str, typer.Argument(help="Name of the sync (also its folder name).")],
+    segment: Annotated[str, typer.Option(help="Segment id or name.")],
+    destination: Annotated[
+        str,
+        typer.Option(help="google_customer_match, meta_custom_audience or tiktok_custom_audience"),
+    ],
+    config: Annotated[str, typer.Option(help='JSON, e.g. {"identifiers": ["email"]}')] = "{}",
+    as_json: JsonOpt = False,
+) -> None:
+    """Define a sync of a segment to an ad platform."""
+    cfg = _config(config)
+    body = {"name": name, "segment": segment, "destination": destination, "config": cfg}
+    data = _run(
+        workspace,
+        lambda store, _: create_sync(
+            store, name=name, segment_ref=segment, destination=destination, config=cfg
+        ),
+        "POST",
+        "/v1/audiences",
+        json=body,
+    )
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    console.print(f"[green]created[/] {data['name']} ({data['sync_id']})")
+
+
+@app.command("list")
+@reports_errors
+def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
+    """Every audience sync."""
+    data = _run(workspace, lambda store, _: list_syncs(store), "GET", "/v1/audiences")
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    table = Table("id", "name", "destination", "segment", "last run")
+    for d in data:
+        table.add_row(
+            d["sync_id"], d["name"], d["destination"], d["segment_id"], str(d["last_run_at"] or "")
+        )
+    console.print(table)
+
+
+@app.command("sync")
+@reports_errors
+def sync(
+    workspace: WorkspaceOpt,
+    sync_ref: SyncArg,
+    mode: Annotated[str, typer.Option(help="full or delta")] = "delta",
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the sync's files now (full: every member; delta: add and remove files)."""
+    data = _run(
+        workspace,
+        lambda store, settings: run_sync(store, settings, sync_ref, mode=mode),
+        "POST",
+        f"/v1/audiences/{quote(sync_ref, safe='')}/sync",
+        params={"mode": mode},
+    )
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    console.print(f"{data['kind']}: +{data['added']:,} -{data['removed']:,}")
+    for f in data["files"]:
+        console.print(f"  wrote {f}")
+
+
+@app.command("runs")
+@reports_errors
+def runs(workspace: WorkspaceOpt, sync_ref: SyncArg, as_json: JsonOpt = False) -> None:
+    """The sync's runs, newest first."""
+    path = f"/v1/audiences/{quote(sync_ref, safe='')}/runs"
+    data = _run(workspace, lambda store, _: list_runs(store, sync_ref), "GET", path)
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    table = Table("run at", "kind", "added", "removed", "files")
+    for r in data:
+        table.add_row(str(r["run_at"]), r["kind"], str(r["added"]), str(r["removed"]),
+                      " ".join(r["files"]))  # fmt: skip
+    console.print(table)
