@@ -9,6 +9,9 @@ files under ``{workspace}/audiences/{slug of the sync name}/``:
   (``audience_sync_members``), so a person who left the segment or withdrew ads consent is
   removed from the platform.
 
+A run happens when asked (API, CLI) or, with ``config.every``, on a schedule while the server
+runs (:mod:`unicx.channels.audience_schedule`).
+
 A run's database changes and its files succeed or fail together: files are written to
 temporary names, renamed into place just before the transaction commits, and deleted again
 if anything fails, so the next delta is always computed against what was really written.
@@ -24,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from unicx.channels.ads import DESTINATIONS, current_keys_sql, publish, write_csv
@@ -32,6 +35,7 @@ from unicx.channels.config import pydantic_issues
 from unicx.config import Settings
 from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
 from unicx.identity.normalize import fold_name
+from unicx.journeys.definition import duration_seconds
 from unicx.store import Session, Store
 
 Mode = Literal["full", "delta"]
@@ -40,6 +44,10 @@ MODES: Final = ("full", "delta")
 AUDIENCES_DIR: Final = "audiences"
 MAX_NAME: Final = 100
 _SLUG_CUT = re.compile(r"[^a-z0-9]+")
+# Ad platforms take hours to match an uploaded list: more often than every 15 minutes only
+# piles up uploads; less often than monthly is not a sync any more.
+MIN_EVERY_S: Final = 15 * 60
+MAX_EVERY_S: Final = 31 * 86400
 # One run at a time in this process: two runs of one sync would diff against the same state.
 _run_lock = threading.Lock()
 
@@ -54,6 +62,27 @@ class AudienceConfig(BaseModel):
         min_length=1,
         description="Identifier types to send (email, phone)",
     )
+    every: str | None = Field(
+        default=None,
+        max_length=20,
+        description="Run on its own this long after the last run while the server runs "
+        "(15m to 31d, e.g. 6h, 1d, 1w); none: only when asked",
+    )
+    mode: Mode = Field(default="delta", description="What a scheduled run writes")
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        seconds = duration_seconds(value)  # ValueError names the accepted form
+        if not MIN_EVERY_S <= seconds <= MAX_EVERY_S:
+            raise ValueError("must be between 15m and 31d")
+        return value.strip()
+
+    @property
+    def every_seconds(self) -> int | None:
+        return None if self.every is None else duration_seconds(self.every)
 
 
 class AudienceCreate(BaseModel):
@@ -63,6 +92,12 @@ class AudienceCreate(BaseModel):
     segment: str = Field(min_length=1, max_length=200, description="Segment id or name")
     destination: str = Field(min_length=1, max_length=64, description=", ".join(DESTINATIONS))
     config: dict[str, Any] = Field(default_factory=dict)
+
+
+class AudienceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    config: dict[str, Any] = Field(description="Replaces the sync's config")
 
 
 class AudienceSync(BaseModel):
@@ -109,11 +144,7 @@ def create_sync(
         raise _invalid("name", "name", f"1-{MAX_NAME} printable characters with a letter or digit")
     if destination not in DESTINATIONS:
         raise _invalid("destination", "enum", f"one of {', '.join(DESTINATIONS)}")
-    try:
-        parsed = AudienceConfig.model_validate(config or {})
-    except PydanticValidationError as exc:
-        issues = pydantic_issues(exc, "config")
-        raise ValidationError("invalid audience config", issues=issues) from None
+    parsed = _parse_config(config)
     now = now or datetime.now(UTC)
     with store.session() as s, s.transaction():
         segment_id = _segment_id(s, segment_ref)
@@ -128,6 +159,29 @@ def create_sync(
             step="aud.create",
         )
         return _get(s, sync_id)
+
+
+def update_sync(store: Store, ref: str, config: dict[str, Any]) -> AudienceSync:
+    """Replace a sync's config. What was sent stays: the next delta diffs against it, so
+    dropping an identifier type removes those keys from the platform."""
+    parsed = _parse_config(config)
+    with store.session() as s, s.transaction():
+        sync_id = _get(s, ref).sync_id
+        s.execute(
+            "UPDATE audience_syncs SET config = ? WHERE sync_id = ?",
+            [parsed.model_dump_json(), sync_id],
+            step="aud.update",
+        )
+        return _get(s, sync_id)
+
+
+def _parse_config(config: dict[str, Any] | None) -> AudienceConfig:
+    try:
+        return AudienceConfig.model_validate(config or {})
+    except PydanticValidationError as exc:
+        issues = pydantic_issues(exc, "config")
+        detail = "; ".join(f"{i.field}: {i.message}" for i in issues)
+        raise ValidationError(f"invalid audience config: {detail}", issues=issues) from None
 
 
 def _segment_id(s: Session, ref: str) -> str:

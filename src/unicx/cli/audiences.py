@@ -14,7 +14,7 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
-from unicx.channels.audiences import create_sync, list_runs, list_syncs, run_sync
+from unicx.channels.audiences import create_sync, list_runs, list_syncs, run_sync, update_sync
 from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.config import Settings
@@ -93,12 +93,36 @@ def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         typer.echo(json.dumps(data))
         return
-    table = Table("id", "name", "destination", "segment", "last run")
+    table = Table("id", "name", "destination", "segment", "every", "last run")
     for d in data:
-        table.add_row(
-            d["sync_id"], d["name"], d["destination"], d["segment_id"], str(d["last_run_at"] or "")
-        )
+        table.add_row(d["sync_id"], d["name"], d["destination"], d["segment_id"],
+                      d["config"].get("every") or "", str(d["last_run_at"] or ""))  # fmt: skip
     console.print(table)
+
+
+@app.command("configure")
+@reports_errors
+def configure(
+    workspace: WorkspaceOpt,
+    sync_ref: SyncArg,
+    config: Annotated[str, typer.Option(help='JSON, e.g. {"every": "1d", "mode": "delta"}')],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace a sync's config (identifiers, schedule)."""
+    cfg = _config(config)
+    data = _run(
+        workspace,
+        lambda store, _: update_sync(store, sync_ref, cfg),
+        "PATCH",
+        f"/v1/audiences/{quote(sync_ref, safe='')}",
+        json={"config": cfg},
+    )
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    every = data["config"].get("every")
+    schedule = f"every {every}, {data['config']['mode']}" if every else "only when asked"
+    console.print(f"[green]updated[/] {data['name']}: {schedule}")
 
 
 @app.command("sync")

@@ -1,5 +1,5 @@
 """Journeys and delivery inside a running server: the journey thread, the dispatcher thread
-and its pool of sending threads, sharing one clock."""
+and its pool of sending threads, and the scheduled audience syncs, sharing one clock."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from unicx.channels.audience_schedule import AudienceScheduler
 from unicx.channels.outbox import DispatchResult, Outbox, Prepared
 from unicx.channels.tracking import ensure_secret
 from unicx.config import Settings
@@ -42,6 +43,7 @@ class Messaging:
         self.engine = JourneyEngine(store, settings, clock)
         self.outbox = Outbox(store, settings, clock, recommendations=recommendations)
         self.worker = JourneyWorker(self.engine)
+        self.audiences = AudienceScheduler(store, settings, clock)
         self._pool = ThreadPoolExecutor(settings.send_workers, thread_name_prefix="unicx-send")
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -64,15 +66,18 @@ class Messaging:
             )
         self.worker.start()
         self._thread.start()
+        self.audiences.start()
 
     def wake(self) -> None:
         """Look now (after a clock move, a publish, a replay) instead of at the next tick."""
         self.worker.wake()
         self._wake.set()
+        self.audiences.wake()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        self.audiences.stop()
         self.worker.stop()
         if self._thread.is_alive():
             self._thread.join(30)

@@ -1,0 +1,107 @@
+"""Scheduled ad-audience syncs while the server runs (``config.every`` on a sync).
+
+A sync is due once its last run — asked for or scheduled — is ``every`` or longer ago on the
+messaging clock, so a test or demo that moves the clock (``clock_control``) sees the runs it
+expects. A never-run sync is due at once. Due syncs run one at a time in their own thread: a
+big segment takes seconds to diff and hash, which must not hold up journey steps or sends.
+
+A run that fails (its segment was deleted, the disk is full) leaves no files and no state
+(:func:`unicx.channels.audiences.run_sync` is atomic), so it is simply tried again at the next
+check; it is logged once per distinct error, not every minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from unicx.channels.audiences import AudienceSync, SyncRun, list_syncs, run_sync
+from unicx.config import Settings
+from unicx.errors import UnicxError
+from unicx.journeys.clock import Clock
+from unicx.store import Store
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 60.0
+
+
+def due_syncs(syncs: list[AudienceSync], now: datetime) -> list[AudienceSync]:
+    """The scheduled syncs whose next run is due at ``now``, oldest last run first."""
+    due = []
+    for sync in syncs:
+        every = sync.config.every_seconds
+        if every is None:
+            continue
+        if sync.last_run_at is None or now - sync.last_run_at >= timedelta(seconds=every):
+            due.append(sync)
+    return sorted(due, key=lambda s: (s.last_run_at is not None, s.last_run_at or now))
+
+
+class AudienceScheduler:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        *,
+        check_every_s: float = CHECK_EVERY_S,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._clock = clock
+        self._every = check_every_s
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._failed: dict[str, str] = {}  # sync id → the error last logged for it
+        self._thread = threading.Thread(target=self._run, name="unicx-audiences", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Check now (the clock moved) instead of at the next interval."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(60)
+
+    def run_due(self) -> list[SyncRun]:
+        done = []
+        for sync in due_syncs(list_syncs(self._store), self._clock.now()):
+            if self._stop.is_set():
+                break
+            try:
+                run = run_sync(
+                    self._store,
+                    self._settings,
+                    sync.sync_id,
+                    mode=sync.config.mode,
+                    now=self._clock.now(),
+                )
+            except UnicxError as exc:
+                if self._failed.get(sync.sync_id) != str(exc):
+                    log.warning("scheduled audience sync %r failed: %s", sync.name, exc)
+                    self._failed[sync.sync_id] = str(exc)
+                continue
+            self._failed.pop(sync.sync_id, None)
+            log.info(
+                "scheduled audience sync %r: %d added, %d removed",
+                sync.name,
+                run.added,
+                run.removed,
+            )
+            done.append(run)
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_due()
+            except Exception:  # the store is closing or broken: try again at the next check
+                log.exception("scheduled audience syncs failed; next check in %.0f s", self._every)
+            self._wake.wait(self._every)
+            self._wake.clear()
