@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +15,7 @@ from typer.testing import CliRunner
 
 from tests.channels.test_audiences import HAS_PHONE, build, ws  # noqa: F401 (fixture)
 from tests.conftest import Workspace
-from tests.helpers import bearer
+from tests.helpers import bearer, eventually
 from unicx.api import create_app
 from unicx.auth.models import Role
 from unicx.auth.service import AccessService
@@ -141,15 +139,6 @@ def test_bad_schedules(ws: Ws, config: dict[str, Any], field: str) -> None:  # n
         update_sync(store, "aud_nope", {"every": "1d"})
 
 
-def _until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_in_a_running_server(workspace: Workspace) -> None:
     store = open_store(workspace.settings)
     build(store, workspace.settings)
@@ -171,9 +160,9 @@ def test_in_a_running_server(workspace: Workspace) -> None:
         assert res.status_code == 200, res.text
         assert res.json()["config"] == {"identifiers": ["email", "phone"], "every": "1d",
                                         "mode": "delta"}  # fmt: skip
-        _until(lambda: len(runs()) == 1, "the first scheduled run")  # woken, not in a minute
+        eventually(lambda: len(runs()) == 1, "the first scheduled run")  # woken, not in a minute
         assert api.post("/v1/clock", json={"seconds": 86_400}, headers=admin).status_code == 200
-        _until(lambda: len(runs()) == 2, "the run a day later")
+        eventually(lambda: len(runs()) == 2, "the run a day later")
         assert [r["kind"] for r in runs()] == ["delta", "delta"]
         for bad, status in [({"config": {"every": "5m"}}, 400), ({"config": "1d"}, 400),
                             ({"every": "1d"}, 400), ({}, 400)]:  # fmt: skip

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import Workspace
-from tests.helpers import ServerProcess, basic, bearer, quiet_hours_off
+from tests.helpers import ServerProcess, basic, bearer, eventually, quiet_hours_off
 from tests.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.slow
@@ -51,13 +52,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         yield server
 
 
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+_wait = partial(eventually, timeout=60.0)
 
 
 def _server(workspace: Workspace, crash_at: str = "") -> ServerProcess:

@@ -5,8 +5,9 @@ letter when the tries run out, replay from the dead-letter list; nobody else wai
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests.channels.test_sms_push import Recorder, recorder  # noqa: F401 (fixture)
 from tests.conftest import Workspace
-from tests.helpers import basic, bearer
+from tests.helpers import basic, bearer, eventually
 from unicx.api import create_app
 from unicx.channels.webhook import verify_signature
 from unicx.config import load_settings
@@ -41,13 +42,7 @@ def _journey(url: str, event: str) -> dict[str, Any]:
     }
 
 
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+_wait = partial(eventually, timeout=20.0)
 
 
 @dataclass
