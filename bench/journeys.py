@@ -54,12 +54,13 @@ from tests.helpers import free_port
 
 from unicx.channels import builtin  # noqa: F401 (registers the channels)
 from unicx.channels.config import save_config
+from unicx.channels.lanes import DISPATCH_BATCH
 from unicx.channels.outbox import DispatchResult, Outbox
 from unicx.channels.policy import MessagingPolicy, save_policy
 from unicx.channels.tracking import links_for
 from unicx.config import Settings, load_settings
 from unicx.journeys.clock import Clock
-from unicx.journeys.runtime import DISPATCH_BATCH, Messaging
+from unicx.journeys.runtime import Messaging
 from unicx.journeys.service import JourneyService
 from unicx.journeys.worker import JourneyEngine, TickResult
 from unicx.segments.models import SegmentCreate
@@ -329,8 +330,9 @@ def lag(store: Store, settings: Settings, window: float, *, dispatch: bool) -> d
         return advanced
 
     messaging.engine._due_batch = timed  # type: ignore[method-assign]
-    if not dispatch:
+    if not dispatch:  # the journey thread alone: no scout, no delivery lanes
         messaging._thread = threading.Thread(target=lambda: None)
+        messaging.lanes = {}
     messaging.start()
     try:
         deadline = time.monotonic() + window + 120

@@ -35,6 +35,7 @@ from unicx.channels.base import (
     SendError,
     SendResult,
     TerminalSendError,
+    channel_names,
     get_channel,
 )
 from unicx.channels.config import read_config
@@ -48,6 +49,7 @@ from unicx.store.deferred import DeferredWrites
 
 log = logging.getLogger(__name__)
 COUNTED = ("sending", "handed_over", "sent", "delivered")
+OTHER_LANE = "*"  # claims the messages of channels no longer registered (they fail)
 UNCONFIRMED = "unconfirmed: the server stopped while the provider took it; not sent twice"
 _TS = pa.timestamp("us", tz="UTC")
 DECISION_SCHEMA = pa.schema(
@@ -116,6 +118,7 @@ class Outbox:
         self.renderer = Renderer(store, settings, recommendations=recommendations)
         self._channels: dict[str, Channel] = {}
         self._lock = threading.Lock()
+        self._claim_lock = threading.Lock()
         self._rng = random.Random()
         # A `sent` row rides with the next hand-over commit (unicx.store.deferred): until then
         # the message is `handed_over`, which a restart logs as sent anyway.
@@ -166,12 +169,37 @@ class Outbox:
         return lambda: self._records.commit(_HandedOver(message_id, now))
 
     # -- claim ----------------------------------------------------------------------------
-    def claim(self, now: datetime, limit: int, result: DispatchResult) -> list[Claimed]:
-        with self.store.session() as s, s.transaction():
+    def due_lanes(self, now: datetime) -> set[str]:
+        """The lanes (:mod:`unicx.channels.lanes`) with messages due at ``now``."""
+        with self.store.session() as s:
+            rows = s.fetchall(
+                "SELECT DISTINCT channel FROM messages WHERE status = 'queued' AND due_at <= ?",
+                [now],
+                step="outbox.due_lanes",
+            )
+        known = set(channel_names())
+        return {str(r[0]) if r[0] in known else OTHER_LANE for r in rows}
+
+    def claim(
+        self, now: datetime, limit: int, result: DispatchResult, *, lane: str | None = None
+    ) -> list[Claimed]:
+        """Mark up to ``limit`` due messages 'sending' after the send-time checks. ``lane``:
+        only that channel's messages, or with OTHER_LANE those of no registered channel."""
+        if lane is None:
+            where, params = "", [now, limit]
+        elif lane == OTHER_LANE:
+            names = channel_names()
+            where = f"AND channel NOT IN ({', '.join('?' * len(names))}) "
+            params = [now, *names, limit]
+        else:
+            where, params = "AND channel = ? ", [now, lane, limit]
+        # One claim at a time: caps across channels ("5 a week in total") count the messages
+        # other claims approved, which a concurrent transaction would not see yet.
+        with self._claim_lock, self.store.session() as s, s.transaction():
             rows = s.fetch_dicts(
-                "SELECT * FROM messages WHERE status = 'queued' AND due_at <= ? "
+                f"SELECT * FROM messages WHERE status = 'queued' AND due_at <= ? {where}"
                 "ORDER BY priority DESC, due_at, message_id LIMIT ?",
-                [now, limit],
+                params,
                 step="outbox.due",
             )
             if not rows:

@@ -1,5 +1,6 @@
-"""Journeys and delivery inside a running server: the journey thread, the dispatcher thread
-and its pool of sending threads, and the scheduled audience syncs, sharing one clock."""
+"""Journeys and delivery inside a running server: the journey thread, a delivery lane per
+channel (its claims and sending threads, :mod:`unicx.channels.lanes`) woken by one scout, and
+the scheduled audience syncs, sharing one clock."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import logging
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from unicx.channels.audience_schedule import AudienceScheduler
-from unicx.channels.outbox import DispatchResult, Outbox, Prepared
+from unicx.channels.base import channel_names
+from unicx.channels.lanes import Lane
+from unicx.channels.outbox import OTHER_LANE, Outbox
 from unicx.channels.tracking import ensure_secret
 from unicx.config import Settings
 from unicx.errors import RetryableStoreError
@@ -23,8 +24,6 @@ from unicx.store import Store
 
 log = logging.getLogger(__name__)
 CRASH_POINTS = frozenset({"after_step_batch", "after_claim", "before_send", "after_send"})
-DISPATCH_BATCH = 200
-GATHER_S = 0.1
 # The longest a sending thread waits for due journey steps to finish before it sends anyway.
 STEPS_FIRST_S = 1.0
 
@@ -44,18 +43,25 @@ class Messaging:
         self.outbox = Outbox(store, settings, clock, recommendations=recommendations)
         self.worker = JourneyWorker(self.engine)
         self.audiences = AudienceScheduler(store, settings, clock)
-        self._pool = ThreadPoolExecutor(settings.send_workers, thread_name_prefix="unicx-send")
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._dispatch, name="unicx-outbox", daemon=True)
-        self._backlog = False  # the last claim took all it asked for: more are likely due
         # Steps before sends: on 2 cores and one GIL, the sending threads (building e-mails is
         # CPU work) would otherwise take the journey thread's share while it runs due steps,
         # and its lag grows with the send rate; a step is cheap, and it is the step that
         # decides whether a message goes at all (an exit, a condition, a timeout).
-        self.outbox.before_send = lambda: self.engine.steps_idle.wait(STEPS_FIRST_S)
+        self.outbox.before_send = self._steps_first
+        self.lanes = {
+            name: Lane(
+                name, self.outbox, clock, settings.send_workers, before_claim=self._steps_first
+            )
+            for name in [*channel_names(), OTHER_LANE]
+        }
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._scout, name="unicx-outbox", daemon=True)
         if settings.crash_at:
             self.engine.crash_hook = self.outbox.crash_hook = _crash_at(settings.crash_at)
+
+    def _steps_first(self) -> bool:
+        return self.engine.steps_idle.wait(STEPS_FIRST_S)
 
     def start(self) -> None:
         ensure_secret(self.outbox.store)
@@ -65,6 +71,8 @@ class Messaging:
                 "%d messages were being sent when the server stopped; queued again", resumed
             )
         self.worker.start()
+        for lane in self.lanes.values():
+            lane.start()
         self._thread.start()
         self.audiences.start()
 
@@ -81,82 +89,29 @@ class Messaging:
         self.worker.stop()
         if self._thread.is_alive():
             self._thread.join(30)
-        # Claimed but not started: left 'sending', queued again by recover() at the next start.
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for lane in self.lanes.values():
+            lane.stop()
         try:
             self.outbox.flush()
         except Exception:  # left 'handed_over': the next start logs them as sent
             log.exception("recording the last sent messages failed")
 
-    def _dispatch(self) -> None:
-        """Claim due messages while sending threads are free, without waiting for a batch to
-        finish: one slow provider must not hold up everybody else's messages."""
+    def _scout(self) -> None:
+        """Each tick, wake the lanes whose channel has messages due (one query for all of
+        them), and write the `sent` records still deferred (channels with no hand-over)."""
         interval = self.settings.journey_tick_ms / 1000
-        # Claimed ahead of the sending threads, so claims come in batches, not one by one.
-        room = threading.Semaphore(DISPATCH_BATCH)
         while not self._stop.is_set():
-            claimed = 0
             try:
-                claimed = self._claim_some(room)
-                self.outbox.flush()  # `sent` records of channels with no hand-over, idle ends
+                for name in self.outbox.due_lanes(self.clock.now()):
+                    self.lanes[name].wake()
+                self.outbox.flush()
             except RetryableStoreError as exc:
-                log.info("outbox claim conflicted with another writer, retrying: %s", exc)
+                log.info("outbox look-up conflicted with another writer, retrying: %s", exc)
             except Exception:
-                log.exception("outbox dispatch failed; retrying")
+                log.exception("outbox look-up failed; retrying")
                 self._stop.wait(1.0)
-            if not claimed:
-                self._wake.wait(interval)
-                self._wake.clear()
-
-    def _gather(self, room: threading.Semaphore) -> int:
-        """Free sending slots to claim for. With a backlog (the last claim was full), wait up
-        to GATHER_S for a quarter of the batch: a claim costs tens of milliseconds whatever
-        its size, so claiming for every freed slot would spend the time claiming."""
-        if not room.acquire(timeout=0.2):
-            return 0
-        free, deadline = 1, time.monotonic() + GATHER_S
-        while free < DISPATCH_BATCH:
-            if room.acquire(blocking=False):
-                free += 1
-                continue
-            if not self._backlog or free >= DISPATCH_BATCH // 4:
-                break
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not room.acquire(timeout=remaining):
-                break
-            free += 1
-        return free
-
-    def _claim_some(self, room: threading.Semaphore) -> int:
-        free = self._gather(room)
-        if not free:
-            return 0
-        self.engine.steps_idle.wait(STEPS_FIRST_S)  # claiming and rendering are CPU work too
-        now = self.clock.now()
-        claimed = self.outbox.claim(now, free, DispatchResult())
-        self._backlog = len(claimed) == free
-        try:
-            ready = self.outbox.prepare(claimed, now, DispatchResult())
-        except Exception:
-            # Left 'sending': recovered (sent again) at the next start, never dropped.
-            for _ in range(free):
-                room.release()
-            raise
-        for _ in range(free - len(ready)):
-            room.release()
-
-        def deliver(item: Prepared) -> None:
-            try:
-                self.outbox.deliver(item, now, DispatchResult())
-            except Exception:
-                # Left 'sending': recovered (sent again) at the next start, never dropped.
-                log.exception("delivering %s failed", item.row["message_id"])
-            finally:
-                room.release()
-
-        for item in ready:
-            self._pool.submit(deliver, item)
-        return len(claimed)
+            self._wake.wait(interval)
+            self._wake.clear()
 
 
 def _crash_at(spec: str) -> Callable[[str], None]:
