@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo-workspace
 PORT ?= 8000
 
-.PHONY: install demo serve test lint format bench clean
+.PHONY: install demo serve test lint format bench lock clean
 
-$(STAMP): pyproject.toml
+# Every installed package comes from requirements.lock (exact versions and hashes); unicx itself
+# is installed editable on top, without resolving anything. `make lock` refreshes the lock.
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +35,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# On purpose only (a new dependency, a security release, a monthly refresh): docs/dependencies.md.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra dev --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --generate-hashes --no-header --upgrade \
+		-o requirements.lock
 
 clean:
 	rm -rf $(VENV) $(DEMO_WORKSPACE) .pytest_cache .mypy_cache .ruff_cache

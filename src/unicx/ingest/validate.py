@@ -64,7 +64,7 @@ def decode_batch(body: bytes, *, info: RequestInfo, limits: Limits) -> DecodedBa
     try:
         envelope = BATCH_DECODER.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError) as exc:
-        raise _as_validation_error(exc, prefix="") from exc
+        raise _as_validation_error(exc, raw=body, prefix="") from exc
     for name in ("context", "integrations"):
         # Merged into every event, so held to the same depth limit as the event's own fields.
         value = getattr(envelope, name)
@@ -122,16 +122,26 @@ def _decode_message(raw: bytes, *, prefix: str) -> Message:
     try:
         return MESSAGE_DECODER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError) as exc:
-        raise _as_validation_error(exc, prefix=prefix) from exc
+        raise _as_validation_error(exc, raw=raw, prefix=prefix) from exc
 
 
-def _as_validation_error(exc: BaseException, *, prefix: str) -> ValidationError:
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _as_validation_error(exc: BaseException, *, raw: bytes, prefix: str) -> ValidationError:
     field = prefix or "$"
     if isinstance(exc, RecursionError):
         return ValidationError(
             "JSON nested too deeply", issues=[FieldIssue(field, "max_depth", "nested too deeply")]
         )
-    if isinstance(exc, UnicodeError):
+    # Checked on the bytes, not read off the decoder's exception: its class and wording change
+    # between msgspec releases (0.23 reports a DecodeError), the 400's rule must not.
+    if not _is_utf8(raw):
         return ValidationError(
             "body is not valid UTF-8", issues=[FieldIssue(field, "utf8", "invalid UTF-8")]
         )
