@@ -151,8 +151,8 @@ def _address() -> ComparisonCreator:
         _level(f"{JW}(address_l, address_r) >= 0.75", "jw>=0.75"),
         cll.ElseLevel(),
     ]
-    m = [0.65, 0.17, 0.04, 0.06, 0.08]
-    return _comparison("address", levels, m, [0.0005, 0.002, 0.2, 0.05, 0.7475])
+    m = [0.60, 0.16, 0.10, 0.06, 0.08]
+    return _comparison("address", levels, m, [0.0005, 0.002, 0.1, 0.05, 0.8475])
 
 
 def _city() -> ComparisonCreator:
@@ -210,13 +210,14 @@ def strong_signal_sql() -> str:
 def term_frequency_sql(column: str, prior: float, n_records: int) -> str:
     """The frequency of each value of ``column`` in ``match_records``, for Splink's lookup.
 
-    Frequency = (count - 1 + k·u) / (n - 1 + k), k = ``TF_PSEUDO_RECORDS``, u = the level's
-    prior: the share of the *other* records holding that name (the record itself does not make
-    its name common), shrunk towards the prior so a first import of 30 customers is not
-    scored as if every name seen twice were common; on a large workspace it is the observed
-    share."""
+    Frequency = (count - 2 + k·u) / (n - 2 + k), k = ``TF_PSEUDO_RECORDS``, u = the level's
+    prior: the share of the records *beyond the pair* holding that name (the two records
+    compared do not make their name common), shrunk towards the prior so a first import of 30
+    customers is not scored as if every name seen twice were common; on a large workspace it
+    is the observed share."""
     k = TF_PSEUDO_RECORDS
     return (
-        f"SELECT {column}, (count(*) - 1 + {k} * {prior}) / ({n_records} - 1 + {k}) "
+        f"SELECT {column}, (greatest(count(*) - 2, 0) + {k} * {prior}) / "
+        f"(greatest({n_records} - 2, 0) + {k}) "
         f"AS tf_{column} FROM match_records WHERE {column} IS NOT NULL GROUP BY 1"
     )

@@ -108,9 +108,9 @@ def score_pairs(
         db_api = DuckDBAPI(con)
         everyone = db_api.register(records, table_name="match_records")
         linker = Linker(everyone, settings(n), log_level=None)
-        _register_term_frequencies(linker, db_api, n)
         if do_train:
             _train(linker, seed)
+        _register_term_frequencies(linker, db_api, n)
         predicted = _predict(linker, db_api, everyone, focus_ids=focus_ids, threshold=threshold)
         pairs = _best_per_pair(con, predicted.physical_name)
     finally:
@@ -118,9 +118,23 @@ def score_pairs(
     return ScoreResult(pairs, n, do_train)
 
 
+def _level_u(linker: Linker) -> dict[str, float]:
+    """u of each term-frequency-adjusted level as the model holds it now (trained or prior)."""
+    model = linker.misc.save_model_to_json()
+    return {
+        str(level["tf_adjustment_column"]): float(level["u_probability"])
+        for comparison in model["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column") and level.get("u_probability") is not None
+    }
+
+
 def _register_term_frequencies(linker: Linker, db_api: DuckDBAPI, n: int) -> None:
-    """Our smoothed name frequencies instead of Splink's raw shares (see term_frequency_sql)."""
-    for column, prior, _ in TF_COLUMNS:
+    """Our smoothed name frequencies instead of Splink's raw shares (see term_frequency_sql),
+    shrunk towards the level's current u: a frequency equal to it leaves the weight as is."""
+    trained = _level_u(linker)
+    for column, default, _ in TF_COLUMNS:
+        prior = trained.get(column, default)
         table = db_api.register(
             db_api.duckdb_con.sql(term_frequency_sql(column, prior, n)), table_name=f"tf_{column}"
         )
