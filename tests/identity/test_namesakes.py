@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import Workspace
 from tests.identity import namesakes_data as data
 from unicx.cli.main import app
+from unicx.identity.matching_levels import TF_PSEUDO_RECORDS, term_frequency_sql
 from unicx.identity.reviews import list_reviews
 from unicx.workspace import open_store
 
@@ -64,3 +66,18 @@ def test_namesakes_stay_apart_and_duplicates_merge(workspace: Workspace, tmp_pat
     # the different phone, e-mail and house number); none of them is merged.
     others = [r for r in reviews if {r.profile_a, r.profile_b} != {weak, weak_person}]
     assert all(r.evidence["levels"]["dob"] == "exact" for r in others), others
+
+
+def test_name_frequencies_shrink_towards_the_level_u() -> None:
+    con = duckdb.connect()
+    names = ["nguyen van hung"] * 3 + ["le thi huong"]
+    con.execute("CREATE TABLE match_records AS SELECT unnest(?) AS name_full", [names])
+    # A trained u has 17 digits: written as a DuckDB literal it is a DECIMAL whose product
+    # with the pseudo-count overflowed; it must stay a double in the SQL.
+    u = 0.06884970174632501
+    tf = dict(con.sql(term_frequency_sql("name_full", u, 4)).fetchall())
+    k = TF_PSEUDO_RECORDS
+    # The two records compared do not make their own name common: beyond them, one more
+    # "Nguyễn Văn Hùng" among the others; no other "Lê Thị Hương".
+    assert tf["le thi huong"] == pytest.approx(k * u / (2 + k))
+    assert tf["nguyen van hung"] == pytest.approx((1 + k * u) / (2 + k))

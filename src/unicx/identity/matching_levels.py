@@ -217,7 +217,7 @@ def term_frequency_sql(column: str, prior: float, n_records: int) -> str:
     is the observed share."""
     k = TF_PSEUDO_RECORDS
     return (
-        f"SELECT {column}, (greatest(count(*) - 2, 0) + {k} * {prior}) / "
+        f"SELECT {column}, (greatest(count(*) - 2, 0) + {k} * CAST({prior!r} AS DOUBLE)) / "
         f"(greatest({n_records} - 2, 0) + {k}) "
         f"AS tf_{column} FROM match_records WHERE {column} IS NOT NULL GROUP BY 1"
     )
