@@ -207,6 +207,7 @@ def namesakes(people: int, duplicates: int, threshold: float, review: float) -> 
           f"model pairs >= threshold that are false: {len(model - truth)}")  # fmt: skip
     base = exact_pairs(recs)
     return [
+        _score(f"{label}: Splink, model (probability >= threshold)", model, truth, elapsed),
         _score(f"{label}: Splink, auto-merged", auto, truth, elapsed),
         _score(f"{label}: Splink, auto-merged + review accepted", auto | to_review, truth, 0),
         _score(f"{label}: baseline exact name+dob", base, truth, 0),

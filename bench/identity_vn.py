@@ -173,8 +173,13 @@ def _with_duplicates(
 
 # The namesake stress set: family names at their real frequency (FAMILY), middle and given
 # names skewed as in life (Văn for half of the men, Thị for 60 % of the women, given names
-# Zipf-distributed over the lists' order), so thousands share a full name; three common streets
+# Zipf-distributed, the popular ones first), so thousands share a full name; three common streets
 # per city. Every person has an e-mail and a phone of their own (not every record shows them).
+# The most given tên first (approximate order of popularity), then the rest of the lists.
+POPULAR_M = ["Hùng", "Dũng", "Minh", "Tuấn", "Nam", "Anh", "Hải", "Long", "Thắng", "Đức"]
+POPULAR_F = ["Hương", "Lan", "Linh", "Trang", "Hoa", "Mai", "Hằng", "Thảo", "Ngọc", "Anh"]
+GIVEN_BY_RANK = (POPULAR_M + [g for g in GIVEN_M if g not in POPULAR_M],
+                 POPULAR_F + [g for g in GIVEN_F if g not in POPULAR_F])  # fmt: skip
 NAMESAKE_STREETS = {city: (weight, streets[:3], 4) for city, (weight, streets, _) in
                     CITIES.items()}  # fmt: skip
 
@@ -190,7 +195,7 @@ def _namesake(rng: random.Random, used: set[str]) -> Person:
     p = _person(rng)
     p.middle = _skewed(rng, MIDDLE_M if male else MIDDLE_F, "Văn" if male else "Thị",
                        0.5 if male else 0.6)  # fmt: skip
-    p.given = _skewed(rng, GIVEN_M if male else GIVEN_F, "", 0.0)
+    p.given = _skewed(rng, GIVEN_BY_RANK[0 if male else 1], "", 0.0)
     _, streets, districts = NAMESAKE_STREETS[p.city]
     p.address = f"{rng.randrange(1, 300)} {rng.choice(streets)}, Quận {rng.randrange(1, districts)}"
     while True:  # an address is one person's: namesakes pick other numbers
