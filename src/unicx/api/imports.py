@@ -32,9 +32,11 @@ from unicx.profiles.imports import (
     IMPORT_KINDS,
     ImportReport,
     get_import,
+    hold_upload,
     imports_dir,
     list_imports,
     parse_mapping,
+    release_upload,
     run_import,
 )
 
@@ -81,7 +83,13 @@ async def create_import(request: Request, ctx: Ctx, principal: ImportsWriter) ->
             raise _too_large(ctx.settings.import_max_bytes)
         options = _options(form)
         path = imports_dir(ctx.settings) / f"upload_{uuid.uuid4().hex}_{_safe_name(upload)}"
-        await run_in_threadpool(_save, upload, path)
+        hold_upload(path)
+        try:
+            await run_in_threadpool(_save, upload, path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            release_upload(path)
+            raise
     finally:
         await form.close()
     try:
@@ -97,6 +105,7 @@ async def create_import(request: Request, ctx: Ctx, principal: ImportsWriter) ->
         )
     finally:
         path.unlink(missing_ok=True)
+        release_upload(path)
 
 
 @router.get("/imports", response_model=list[ImportReport])

@@ -2,7 +2,15 @@
 
 from unicx.profiles.imports.mapping import ORDER_FIELDS, PROFILE_FIELDS, parse_mapping
 from unicx.profiles.imports.models import IMPORT_KINDS, ImportKind, ImportReport, RowIssue
-from unicx.profiles.imports.service import get_import, imports_dir, list_imports, run_import
+from unicx.profiles.imports.service import (
+    get_import,
+    hold_upload,
+    imports_dir,
+    list_imports,
+    release_upload,
+    run_import,
+    upload_leftovers,
+)
 
 __all__ = [
     "IMPORT_KINDS",
@@ -12,8 +20,11 @@ __all__ = [
     "ImportReport",
     "RowIssue",
     "get_import",
+    "hold_upload",
     "imports_dir",
     "list_imports",
     "parse_mapping",
+    "release_upload",
     "run_import",
+    "upload_leftovers",
 ]

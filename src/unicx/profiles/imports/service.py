@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,6 +46,29 @@ Progress = Callable[[int, int | None], None]
 def imports_dir(settings: Settings) -> Path:
     """Uploaded files and rejects files live here, inside the workspace."""
     return settings.workspace / "imports"
+
+
+# Uploads being imported right now in this process; any other ``upload_*`` file is a leftover
+# of a crash (uploads are deleted once imported) and erasure removes it.
+_uploads_in_use: set[Path] = set()
+_uploads_lock = threading.Lock()
+
+
+def hold_upload(path: Path) -> None:
+    with _uploads_lock:
+        _uploads_in_use.add(path)
+
+
+def release_upload(path: Path) -> None:
+    with _uploads_lock:
+        _uploads_in_use.discard(path)
+
+
+def upload_leftovers(settings: Settings) -> list[Path]:
+    """``upload_*`` files no import of this process is reading."""
+    with _uploads_lock:
+        busy = set(_uploads_in_use)
+    return [p for p in imports_dir(settings).glob("upload_*") if p not in busy]
 
 
 def new_import_id(now: datetime) -> str:
