@@ -1,5 +1,6 @@
 """Bulk import of profiles and orders (CSV, Parquet, JSON lines) as events: docs/imports.md."""
 
+from unicx.profiles.imports.guard import TEXT_ENCODINGS, text_encoding
 from unicx.profiles.imports.mapping import ORDER_FIELDS, PROFILE_FIELDS, parse_mapping
 from unicx.profiles.imports.models import IMPORT_KINDS, ImportKind, ImportReport, RowIssue
 from unicx.profiles.imports.service import get_import, imports_dir, list_imports, run_import
@@ -8,6 +9,7 @@ __all__ = [
     "IMPORT_KINDS",
     "ORDER_FIELDS",
     "PROFILE_FIELDS",
+    "TEXT_ENCODINGS",
     "ImportKind",
     "ImportReport",
     "RowIssue",
@@ -16,4 +18,5 @@ __all__ = [
     "list_imports",
     "parse_mapping",
     "run_import",
+    "text_encoding",
 ]
