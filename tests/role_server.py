@@ -43,7 +43,7 @@ def role_server(path: Path, env: dict[str, str] | None = None) -> Iterator[RoleS
         keys = {r: AccessService(store).create_api_key(r.value, r).secret_key for r in Role}
     finally:
         store.close()
-    server = ServerProcess(path, env=env or {}).start()
+    server = ServerProcess(path, env=env or {}).start(timeout=120)  # a busy machine starts slowly
     try:
         yield RoleServer(server, keys)
     finally:
