@@ -77,3 +77,16 @@ def test_valid_templates_still_render(site: RoleServer) -> None:
         assert r.json()["issues"][0]["rule"] == "resources"
         r = marketer.post("/v1/offers/validate", json={**offer, "template": "Chào {{ locale }}"})
         assert r.status_code == 200, r.text
+
+
+def test_marketer_cannot_make_a_provider_body_template_allocate(site: RoleServer) -> None:
+    # The SMS/push gateway body is a template too, rendered as a sample at save time.
+    before = site.rss_kib()
+    body = f'{{"to": {{{{ to | center({BIG}) | tojson }}}}}}'
+    provider = {"url": "https://sms.example.vn/send", "body_template": body}
+    with site.client(Role.marketer) as marketer:
+        r = marketer.put("/v1/channels/sms", json={"config": {"provider": provider}})
+    assert r.status_code == 400, r.text
+    issues = [i for i in r.json()["issues"] if i["field"].endswith("body_template")]
+    assert issues and "256 MiB" in issues[0]["message"], r.text
+    assert site.rss_kib() - before < 100 << 10

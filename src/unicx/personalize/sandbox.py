@@ -113,5 +113,6 @@ class _Pool:
 _POOL = _Pool(WORKERS)
 
 
-def render_isolated(source: str, context: dict[str, Any], *, html: bool) -> Answer:
-    return _POOL.run(pickle.dumps((html, source, context), protocol=pickle.HIGHEST_PROTOCOL))
+def render_isolated(source: str, context: dict[str, Any], *, kind: str) -> Answer:
+    """``kind``: ``html`` or ``text`` (message and offer templates), ``json`` (request bodies)."""
+    return _POOL.run(pickle.dumps((kind, source, context), protocol=pickle.HIGHEST_PROTOCOL))

@@ -1,4 +1,4 @@
-"""The render worker of :mod:`unicx.personalize.sandbox`: reads (html, source, context) frames
+"""The render worker of :mod:`unicx.personalize.sandbox`: reads (kind, source, context) frames
 on stdin, answers ``[text, null]`` or ``[null, [path, rule, message]]`` in JSON on stdout,
 with its address space capped and each render interrupted after the time limit. It exits
 when stdin closes (its parent is gone)."""
@@ -15,6 +15,7 @@ from types import FrameType
 from typing import IO
 
 from unicx.errors import ValidationError
+from unicx.personalize.bodies import render_json_here
 from unicx.personalize.sandbox import _HEADER, write_frame
 from unicx.personalize.templates import SAMPLE_CONTEXT, render_here
 
@@ -41,10 +42,12 @@ def _cap_memory(mib: int) -> None:
 
 
 def _answer(payload: bytes, *, mib: int, seconds: float) -> list[object]:
-    html, source, context = pickle.loads(payload)
+    kind, source, context = pickle.loads(payload)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return [render_here(source, context, html=html), None]
+        if kind == "json":
+            return [render_json_here(source, context), None]
+        return [render_here(source, context, html=kind == "html"), None]
     except ValidationError as exc:
         issue = exc.issues[0]
         return [None, [issue.field, issue.rule, issue.message]]

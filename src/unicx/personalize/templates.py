@@ -206,7 +206,8 @@ def render(source: str, context: Mapping[str, Any], *, channel: str) -> str:
     """Render in the sandbox, in a worker process with bounded memory and time
     (:mod:`unicx.personalize.sandbox`); any escape attempt, runtime error or excess is a
     :class:`TemplateRefused` (never a server error)."""
-    answer = render_isolated(source, dict(context), html=channel in HTML_CHANNELS)
+    kind = "html" if channel in HTML_CHANNELS else "text"
+    answer = render_isolated(source, dict(context), kind=kind)
     if answer.issue is not None:
         raise _refused(*answer.issue)
     return answer.out or ""
