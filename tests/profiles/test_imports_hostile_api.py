@@ -11,16 +11,21 @@ import io
 import lzma
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from tests.conftest import Workspace
 from tests.profiles.imports_data import ORDERS, ORDERS_HEADER
 from tests.role_server import RoleServer, role_server
 from unicx.auth.models import Role
+from unicx.cli.main import app as cli
 
 pytestmark = pytest.mark.slow
+runner = CliRunner()
 LIMIT = 2_000_000  # import_max_bytes of the server under attack
 ORDER_MAP = ",".join(f"{c}={c}" for c in ORDERS_HEADER)
 
@@ -121,3 +126,18 @@ def test_parquet_that_decompresses_past_the_limit_is_refused(site: RoleServer) -
     )
     status, body = _upload(site, "orders.parquet", small.getvalue())
     assert status == 200 and body["accepted"] == len(ORDERS), body
+
+
+def test_cli_refuses_codecs_and_compressed_files(workspace: Workspace, tmp_path: Path) -> None:
+    """`unicx import` on a workspace no server holds reads the file itself: same rules."""
+    ws = ["--workspace", str(workspace.path), "--map", ORDER_MAP]
+    plain = tmp_path / "orders.csv"
+    plain.write_bytes(CSV)
+    res = runner.invoke(cli, ["import", "orders", str(plain), *ws, "--encoding", "bz2_codec"])
+    assert res.exit_code == 1 and "encoding 'bz2_codec' is not accepted" in res.output
+    packed = tmp_path / "orders.csv.gz"
+    packed.write_bytes(gzip.compress(CSV))
+    res = runner.invoke(cli, ["import", "orders", str(packed), *ws])
+    assert res.exit_code == 1 and "compressed files (gz)" in res.output
+    res = runner.invoke(cli, ["import", "orders", str(plain), *ws, "--encoding", "cp1258"])
+    assert res.exit_code == 0, res.output
