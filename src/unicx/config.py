@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     max_batch_bytes: int = Field(
         default=500 * 1024, ge=1024, description="Largest batch request body (Segment: 500 KB)."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body of any route without a limit of its own (traits, "
+        "keys, segments, journeys, …); 413 beyond. Ingest, imports and the catalog feed keep "
+        "theirs.",
+    )
     max_depth: int = Field(
         default=32, ge=2, le=256, description="Deepest JSON nesting accepted inside one event."
     )

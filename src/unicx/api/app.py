@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from unicx import __version__
 from unicx.api import (
@@ -36,6 +37,7 @@ from unicx.api import (
     tracking,
     traits,
 )
+from unicx.api.bodylimit import BodyLimit
 from unicx.api.context import AppContext
 from unicx.auth.service import AccessService
 from unicx.config import Settings
@@ -155,4 +157,11 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     for module in (*routers, docs):
         app.include_router(module.router)
     app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=_own_limits())
     return app
+
+
+def _own_limits() -> set[str]:
+    """Routes that stream their body against a limit of their own (docs/limits.md)."""
+    paths = {route.path for route in ingest.router.routes if isinstance(route, APIRoute)}
+    return paths | {"/v1/imports", "/v1/catalog/items", "/v1/catalog/import"}

@@ -38,6 +38,7 @@ from unicx.profiles.imports import (
     parse_mapping,
     release_upload,
     run_import,
+    text_encoding,
 )
 
 router = APIRouter(prefix="/v1", tags=["imports"])
@@ -101,6 +102,7 @@ async def create_import(request: Request, ctx: Ctx, principal: ImportsWriter) ->
             actor=f"api:{principal.name}",
             progress=None,
             file_name=_safe_name(upload),
+            max_bytes=ctx.settings.import_max_bytes,
             **options,
         )
     finally:
@@ -181,7 +183,8 @@ def _options(form: FormData) -> dict[str, Any]:
     return {
         "kind": kind,
         "mapping": _mapping(fields.get("mapping")),
-        "encoding": fields.get("encoding") or None,
+        # Checked before the upload is saved: no codec name reaches the reader unchecked.
+        "encoding": text_encoding(fields["encoding"]) if fields.get("encoding") else None,
         "max_errors": _int(fields.get("max_errors"), "max_errors"),
         "keep_unmapped": fields.get("keep_unmapped", "").lower() in ("1", "true", "yes", "on"),
         "date_order": date_order,

@@ -5,7 +5,8 @@ client per vendor, a channel config names the URL, the auth and a Jinja body tem
 
     {"to": {{ to | tojson }}, "message": {{ text | tojson }}, "from": {{ sender | tojson }}}
 
-The template runs in Jinja's immutable sandbox with ``StrictUndefined`` (a misspelt variable
+The template (unicx.personalize.bodies) renders in the bounded template worker, in Jinja's
+immutable sandbox with ``StrictUndefined`` (a misspelt variable
 is an error at save time, not an empty field at send time) and a ``tojson`` filter, so values
 are always JSON-escaped: a message text with quotes cannot break or inject into the body.
 
@@ -21,20 +22,18 @@ import logging
 import re
 import threading
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import httpx
-from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from unicx.channels.base import RetryableSendError, SendResult, TerminalSendError
+from unicx.personalize.bodies import MAX_BODY as MAX_BODY  # what webhooks send, too
+from unicx.personalize.sandbox import render_isolated
 
 log = logging.getLogger(__name__)
 
 MAX_TEMPLATE = 10_000
-MAX_BODY = 256 * 1024  # a rendered request body; an SMS or push is far smaller
 MAX_RESPONSE = 1024 * 1024  # what is read of a provider's answer
 MAX_HEADERS = 50
 VARIABLES = ("to", "text", "title", "body", "message_id", "sender", "extra")
@@ -49,16 +48,6 @@ DEFAULT_BODY_TEMPLATE = (
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 _ID_PATH = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
-
-
-def _tojson(value: Any) -> str:
-    # Plain JSON (not Jinja's HTML-safe variant): the body goes to an API, not a page.
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_ENV.globals.clear()  # nothing to climb from: no range/cycler/namespace
-_ENV.filters["tojson"] = _tojson
 
 
 class NoAuth(BaseModel):
@@ -171,25 +160,14 @@ def check_http_url(url: str, *, what: str, error: type[Exception]) -> httpx.URL:
     return parsed
 
 
-@lru_cache(maxsize=64)
-def _compiled(template: str) -> Template:
-    """A provider's body template is the same for every message: compile it once."""
-    return _ENV.from_string(template)
-
-
 def render_body(template: str, variables: Mapping[str, Any]) -> bytes:
-    """The request body: the template rendered and checked to be JSON."""
-    try:
-        text = _compiled(template).render({name: variables.get(name) for name in VARIABLES})
-    except TemplateError as exc:
-        raise TerminalSendError(f"body_template does not render: {exc}") from None
-    if len(text) > MAX_BODY:
-        raise TerminalSendError(f"rendered body is over {MAX_BODY} characters")
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TerminalSendError(f"body_template does not render JSON: {exc}") from None
-    return text.encode()
+    """The request body: the template rendered (in the bounded template worker) and checked
+    to be JSON."""
+    context = {name: variables.get(name) for name in VARIABLES}
+    answer = render_isolated(template, context, kind="json")
+    if answer.issue is not None:
+        raise TerminalSendError(answer.issue[2])
+    return (answer.out or "").encode()
 
 
 _local = threading.local()

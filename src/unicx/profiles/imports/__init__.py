@@ -1,5 +1,6 @@
 """Bulk import of profiles and orders (CSV, Parquet, JSON lines) as events: docs/imports.md."""
 
+from unicx.profiles.imports.guard import TEXT_ENCODINGS, text_encoding
 from unicx.profiles.imports.mapping import ORDER_FIELDS, PROFILE_FIELDS, parse_mapping
 from unicx.profiles.imports.models import IMPORT_KINDS, ImportKind, ImportReport, RowIssue
 from unicx.profiles.imports.service import (
@@ -16,6 +17,7 @@ __all__ = [
     "IMPORT_KINDS",
     "ORDER_FIELDS",
     "PROFILE_FIELDS",
+    "TEXT_ENCODINGS",
     "ImportKind",
     "ImportReport",
     "RowIssue",
@@ -26,5 +28,6 @@ __all__ = [
     "parse_mapping",
     "release_upload",
     "run_import",
+    "text_encoding",
     "upload_leftovers",
 ]

@@ -89,6 +89,7 @@ def run_import(
     max_errors: int | None = None,
     date_order: DateOrder = "dmy",
     file_name: str | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Import ``path`` as ``kind``; raises ValidationError before writing if the file or the
     mapping is unusable, or (rolling back) when more than ``max_errors`` rows are rejected."""
@@ -97,7 +98,7 @@ def run_import(
             f"unknown import kind {kind!r}: profiles or orders",
             issues=[FieldIssue("kind", "enum", "profiles or orders")],
         )
-    source = open_source(path, encoding=encoding)
+    source = open_source(path, encoding=encoding, max_bytes=max_bytes)
     cmap = resolve_mapping(kind, source.columns, mapping, keep_unmapped=keep_unmapped)
     now = datetime.now(UTC)
     import_id = new_import_id(now)
