@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from unicx.channels.base import RetryableSendError, SendResult, TerminalSendError
+from unicx.channels.outbound import host_port, pinned_request
 
 log = logging.getLogger(__name__)
 
@@ -212,35 +213,44 @@ def request(
     headers: Mapping[str, str],
     *,
     timeout_s: float,
+    allow: Sequence[str],
     bounce_statuses: frozenset[int] = frozenset(),
     what: str = "provider",
 ) -> tuple[int, bytes]:
-    """Send ``body``; return (status, answer) for a 2xx or raise by the status mapping."""
+    """Send ``body`` to the checked address of ``url`` (:mod:`unicx.channels.outbound`);
+    return (status, answer) for a 2xx or raise by the status mapping. The error names the
+    status only: an answer's body is never kept (it would show an internal service's reply
+    to whoever reads the message log)."""
     try:
-        with _client().stream(
-            method, url, content=body, headers=dict(headers), timeout=timeout_s
-        ) as resp:
-            answer = b""
-            for chunk in resp.iter_bytes():
-                answer += chunk
-                if len(answer) > MAX_RESPONSE:
-                    break
+        with pinned_request(_client(), method, url, allow=allow, what=what, content=body,
+                            headers=dict(headers), timeout=timeout_s) as resp:  # fmt: skip
+            answer = _read(resp)
             status = resp.status_code
     except httpx.TimeoutException:
         raise RetryableSendError(f"{what} timed out after {timeout_s:g} s") from None
     except httpx.TransportError as exc:
-        # Connection refused/reset, DNS failure, TLS or protocol error: the next try may work.
+        # Connection refused/reset, TLS or protocol error: the next try may work.
         raise RetryableSendError(f"{what} unreachable: {type(exc).__name__}") from None
-    except httpx.InvalidURL as exc:
-        raise TerminalSendError(f"{what} URL is invalid: {exc}") from None
+    except httpx.InvalidURL:
+        raise TerminalSendError(f"{what} URL is invalid") from None
     log.debug("%s answered HTTP %s", what, status)
     if 200 <= status < 300:
         return status, answer
-    snippet = answer[:200].decode("utf-8", "replace")
-    message = f"{what} answered HTTP {status}: {snippet}".rstrip(": ")
+    message = f"{what} answered HTTP {status}"
     if status == 429 or status >= 500:
         raise RetryableSendError(message)
+    if 300 <= status < 400:
+        raise TerminalSendError(message + " (a redirect: unicx does not follow redirects)")
     raise TerminalSendError(message, bounce=status in bounce_statuses)
+
+
+def _read(resp: httpx.Response) -> bytes:
+    answer = b""
+    for chunk in resp.iter_bytes():
+        answer += chunk
+        if len(answer) > MAX_RESPONSE:
+            break
+    return answer
 
 
 class ProviderChannelConfig(BaseModel):
@@ -252,6 +262,12 @@ class ProviderChannelConfig(BaseModel):
     receipt_token: str = Field(
         default="", max_length=200, description="secret of the delivery-receipt URL; empty = off"
     )
+
+    def destinations(self) -> list[tuple[str, str, int]]:
+        """(field, host, port) this config connects to, for the save-time SSRF check."""
+        if not self.provider.url:
+            return []
+        return [("provider.url", *host_port(httpx.URL(self.provider.url)))]
 
 
 def _auth_headers(config: HttpProviderConfig) -> dict[str, str]:
@@ -284,8 +300,11 @@ def provider_id(answer: bytes, path: str | None) -> str | None:
     return None
 
 
-def post(config: HttpProviderConfig, variables: Mapping[str, Any]) -> SendResult:
-    """Render the body from ``variables`` and send it; SendResult carries the provider's id."""
+def post(
+    config: HttpProviderConfig, variables: Mapping[str, Any], *, allow: Sequence[str]
+) -> SendResult:
+    """Render the body from ``variables`` and send it to a public address (or one ``allow``
+    lists); SendResult carries the provider's id."""
     if not config.url:
         raise TerminalSendError("the provider has no url configured")
     body = render_body(config.body_template, variables)
@@ -301,6 +320,7 @@ def post(config: HttpProviderConfig, variables: Mapping[str, Any]) -> SendResult
         body,
         headers,
         timeout_s=config.timeout_s,
+        allow=allow,
         bounce_statuses=frozenset(config.bounce_statuses),
     )
     return SendResult(provider_id=provider_id(answer, config.provider_id_path),
