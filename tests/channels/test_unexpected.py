@@ -4,6 +4,7 @@ be sent again at every restart; one already handed over is logged sent, never se
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from unicx.channels.email import EmailChannel
 from unicx.channels.outbox import UNCONFIRMED
 from unicx.channels.retry import DEFAULT_MAX_ATTEMPTS
 from unicx.channels.sms import SmsChannel
+from unicx.store.migrations import migrate
 
 
 def _boom(self: Any, message: OutboundMessage, config: Any) -> Any:
@@ -78,3 +80,39 @@ def test_recovery_gives_up_on_a_message_that_kills_every_start(world: World) -> 
     assert [world.status(m)[0] for m in tries] == ["queued", "queued", "dead"]
     assert "stopped while sending" in world.row("over")["last_error"]
     assert world.events("over") == ["dead"]
+
+
+def test_migration_11_scrubs_answers_logged_before(world: World) -> None:  # noqa: F811
+    """Errors written before the outbound guard kept up to 200 bytes of the answer."""
+    old = {
+        "h": 'webhook receiver answered HTTP 403: {"Code": "AKIA",\n "Token": "x"}',
+        "s": "SMTP 550: b'5.1.1 <root@internal> banner of an internal service'",
+        "k": "provider answered HTTP 429",  # already clean: unchanged
+    }
+    world.person("lan")
+    with world.store.session() as s, s.transaction():
+        for mid, error in old.items():
+            s.execute(
+                "INSERT INTO messages (message_id, profile_id, channel, category, spec, status, "
+                "last_error, created_at, due_at, updated_at) VALUES (?, ?, ?, 'marketing', ?, "
+                "'dead', ?, ?, ?, ?)",
+                [mid, "lan", "webhook", "{}", error, T, T, T],
+                step="test.old",
+            )
+            s.execute(
+                "INSERT INTO message_events VALUES (?, 'lan', 'webhook', 'dead', ?, "
+                "json_object('error', ?, 'attempt', 3))",
+                [mid, T, error],
+                step="test.old_event",
+            )
+        s.execute("DELETE FROM schema_migrations WHERE version = 11", step="test.undo")
+    assert migrate(world.store) == [11]
+    with world.store.session() as s:
+        errors = dict(s.fetchall("SELECT message_id, last_error FROM messages", step="t"))
+        details = s.fetchall("SELECT message_id, detail FROM message_events", step="t")
+    expected = {"h": "webhook receiver answered HTTP 403", "s": "SMTP 550",
+                "k": "provider answered HTTP 429"}  # fmt: skip
+    assert errors == expected
+    assert {m: json.loads(d) for m, d in details} == {
+        m: {"error": e, "attempt": 3} for m, e in expected.items()
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from unicx.channels.schema import CHANNELS_SQL
+from unicx.channels.schema import CHANNELS_SQL, SCRUB_ANSWERS_SQL
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
 from unicx.predict.schema import PREDICT_SQL
@@ -338,6 +338,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "recommend", RECOMMEND_SQL),
     Migration(6, "personalize", PERSONALIZE_SQL),
     Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
+    Migration(11, "scrub_provider_answers", SCRUB_ANSWERS_SQL),
 )
 
 CREATE_VERSION_TABLE = """
