@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -194,16 +195,25 @@ def render_body(template: str, variables: Mapping[str, Any]) -> bytes:
 
 
 _local = threading.local()
+MAX_CLIENTS = 32  # per thread: providers and webhook hosts a workspace talks to
 
 
-def _client() -> httpx.Client:
-    """One client (connection pool) per worker thread: keeps TLS sessions warm, and httpx's
-    Client is not documented as thread-safe."""
-    client: httpx.Client | None = getattr(_local, "client", None)
-    if client is None:
-        client = httpx.Client(follow_redirects=False, trust_env=False)
-        _local.client = client
-    return client
+def _client(host: str) -> httpx.Client:
+    """One client (connection pool) per worker thread and host name: keeps TLS sessions
+    warm, and httpx's Client is not documented as thread-safe. Per host name because requests
+    go to the checked IP address (:mod:`unicx.channels.outbound`), and a pool keyed by that
+    address would hand a TLS connection verified for one name to a request for another name
+    on the same address."""
+    clients: OrderedDict[str, httpx.Client] | None = getattr(_local, "clients", None)
+    if clients is None:
+        clients = _local.clients = OrderedDict()
+    if host in clients:
+        clients.move_to_end(host)
+        return clients[host]
+    if len(clients) >= MAX_CLIENTS:
+        clients.popitem(last=False)[1].close()
+    clients[host] = httpx.Client(follow_redirects=False, trust_env=False)
+    return clients[host]
 
 
 def request(
@@ -222,7 +232,8 @@ def request(
     status only: an answer's body is never kept (it would show an internal service's reply
     to whoever reads the message log)."""
     try:
-        with pinned_request(_client(), method, url, allow=allow, what=what, content=body,
+        client = _client(httpx.URL(url).host)
+        with pinned_request(client, method, url, allow=allow, what=what, content=body,
                             headers=dict(headers), timeout=timeout_s) as resp:  # fmt: skip
             answer = _read(resp)
             status = resp.status_code
