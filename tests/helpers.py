@@ -15,6 +15,12 @@ from pathlib import Path
 
 import httpx
 
+# Stand-ins for providers (SMTP server, SMS gateway, webhook receiver) listen on loopback, which
+# the outbound guard refuses by default (unicx.channels.outbound): the fixtures that start one
+# allow exactly this address, nothing else.
+LOOPBACK = ["127.0.0.1"]
+LOOPBACK_ENV = {"UNICX_OUTBOUND_ALLOW": '["127.0.0.1"]'}
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from unicx.channels.schema import CHANNELS_SQL
+from unicx.channels.schema import CHANNELS_SQL, SCRUB_ANSWERS_SQL
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
 from unicx.predict.schema import PREDICT_SQL
@@ -343,6 +343,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "personalize", PERSONALIZE_SQL),
     Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
     Migration(8, "keyed_tombstones", "", then=migrate_keyed_tombstones),
+    Migration(11, "scrub_provider_answers", SCRUB_ANSWERS_SQL),
 )
 
 CREATE_VERSION_TABLE = """
