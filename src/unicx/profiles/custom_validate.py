@@ -234,8 +234,18 @@ def _under_aggregate(node: exp.Expr) -> bool:
 
 
 def _unparen(tree: exp.Expr) -> exp.Expr:
-    # The renderer adds parentheses for precedence (``(a ->> 'k') = 'v'``): same meaning.
-    bare: exp.Expr = tree.copy().transform(lambda n: n.this if isinstance(n, exp.Paren) else n)
+    """The tree without what the renderer adds on its own: parentheses for precedence
+    (``(a ->> 'k') = 'v'``) and casts to BOOLEAN (``BOOL_AND(CAST(x = 1 AS BOOLEAN))``)."""
+
+    def strip(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Paren) or (
+            isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.BOOLEAN
+        ):
+            inner: exp.Expr = node.this
+            return inner
+        return node
+
+    bare: exp.Expr = tree.copy().transform(strip)
     return bare
 
 
