@@ -57,7 +57,7 @@ def refresh_custom(
 ) -> int:
     """Compute custom traits in the sandbox and insert them; returns the rows written."""
     used = frozenset().union(*(c.columns for _, c in traits))
-    events = event_columns(session, scope.events, used)
+    events = event_columns(session, scope.events, used, stream=scope.full)
     sql = custom_sql(traits)
     rows = run_isolated(
         session.store,

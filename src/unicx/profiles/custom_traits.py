@@ -113,14 +113,18 @@ def validate_custom_trait(session: Session, trait: CustomTrait) -> Compiled:
     return compiled
 
 
-def event_columns(session: Session, events: str, columns: frozenset[str]) -> pa.Table:
+def event_columns(
+    session: Session, events: str, columns: frozenset[str], *, stream: bool = False
+) -> pa.Table | pa.RecordBatchReader:
     """``profile_id`` and ``columns`` of the rows ``events`` (what follows FROM) as Arrow: all
-    the sandbox gets to see. Names come from the allow-list, never from the user's text."""
+    the sandbox gets to see. Names come from the allow-list, never from the user's text.
+    ``stream`` for a full refresh: the sandbox aggregates batches while the workspace scans,
+    with no full copy in memory; a table for a few profiles (less overhead per flush)."""
     if not columns <= COLUMNS:
         raise ValueError(f"not event columns: {sorted(columns - COLUMNS)}")
     picked = "".join(f', "{c}"' for c in sorted(columns - {"profile_id"}))
-    sql = f"SELECT profile_id{picked} FROM {events}"
-    return session.execute(sql, step="traits.custom_columns").to_arrow_table()
+    result = session.execute(f"SELECT profile_id{picked} FROM {events}", step="traits.columns")
+    return result.to_arrow_reader() if stream else result.to_arrow_table()
 
 
 def dry_run(session: Session, compiled: Compiled) -> None:

@@ -4,8 +4,8 @@ Custom-trait expressions are checked and re-rendered before they run (profiles/c
 but a checker can have holes. So user SQL never runs on the workspace database: it runs in a
 separate in-memory DuckDB opened with ``enable_external_access=false`` (no files, no network, no
 ATTACH, no extension loading) and ``lock_configuration=true`` (no ``SET`` can undo that), over
-Arrow tables holding only the columns the expression was allowed to read. Even a bypass finds
-no ``api_keys``, ``channel_configs``, workspace secrets or files to read or write.
+Arrow tables or streams holding only the columns the expression was allowed to read. Even a
+bypass finds no ``api_keys``, ``channel_configs``, workspace secrets or files to reach.
 
 Why not the same options on a cursor of the workspace connection: in DuckDB both are
 database-wide, so setting them on one cursor would disable imports, exports and the encryption
@@ -48,10 +48,11 @@ def run_isolated(
     sql: str,
     params: Params = None,
     *,
-    tables: Mapping[str, pa.Table],
+    tables: Mapping[str, pa.Table | pa.RecordBatchReader],
     step: str,
 ) -> pa.Table:
-    """Run ``sql`` in the sandbox over ``tables`` (name -> Arrow) and return its result.
+    """Run ``sql`` in the sandbox over ``tables`` (name -> Arrow table or batch stream) and
+    return its result.
 
     Goes through :meth:`Store.run`, so it is logged and failures arrive as ``StoreError``."""
     cursor = _sandbox().cursor()
