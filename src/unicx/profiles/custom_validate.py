@@ -179,9 +179,7 @@ def _check_node(node: exp.Expr) -> None:
         raise fail("sql", "unsupported", f"{kind} is not allowed in a trait expression")
     elif isinstance(node, exp.DataType):
         _check_type(node)
-    elif isinstance(node, (exp.Var, exp.Identifier)) or (
-        isinstance(node, exp.Literal) and not node.is_string
-    ):
+    elif isinstance(node, exp.Var) or (isinstance(node, exp.Literal) and not node.is_string):
         _check_word(node)
 
 
@@ -192,7 +190,7 @@ def _check_type(node: exp.DataType) -> None:
 
 
 def _check_word(node: exp.Expr) -> None:
-    # These nodes print their text as is (identifiers quoted, but a Var or a number is not).
+    # A keyword (Var) and a number print their text as is, unquoted.
     text = str(node.this)
     if isinstance(node, exp.Var) and not _WORD.match(text):
         raise fail("sql", "unsupported", f"{text[:40]!r} is not a keyword")
