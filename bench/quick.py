@@ -39,8 +39,17 @@ BENCHES = (
     Bench("ingest", ("bench/ingest.py", "--quick"), r"events/s|p99|lag|ratio|per event", 90),
     Bench(
         "identity",
-        ("bench/identity.py", "--febrl", "4", "--vn-people", "1000", "--vn-duplicates", "300",
-         "--ns-people", "3000"),  # fmt: skip
+        (
+            "bench/identity.py",
+            "--febrl",
+            "4",
+            "--vn-people",
+            "1000",
+            "--vn-duplicates",
+            "300",
+            "--ns-people",
+            "3000",
+        ),
         r"^\| (?!---)|false merges|ratio vs baseline",
         150,
     ),
@@ -53,8 +62,21 @@ BENCHES = (
     Bench("recommend", ("bench/recommend.py", "--quick"), r"^blend vs|ndcg@10", 120),
     Bench(
         "journeys",
-        ("bench/journeys.py", "--people", "1000", "--baseline-people", "100", "--emails", "500",
-         "--baseline-emails", "100", "--window", "5", "--repeat", "1"),  # fmt: skip
+        (
+            "bench/journeys.py",
+            "--people",
+            "1000",
+            "--baseline-people",
+            "100",
+            "--emails",
+            "500",
+            "--baseline-emails",
+            "100",
+            "--window",
+            "5",
+            "--repeat",
+            "1",
+        ),
         r"^\| (?!---)|lag by",
         120,
     ),
