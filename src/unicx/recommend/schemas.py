@@ -24,7 +24,14 @@ class Recommendations(BaseModel):
     profile_id: str | None
     placement: str
     context: str
-    personalized: bool = Field(description="False: non-personalized (no consent)")
+    personalized: bool = Field(
+        description="False: non-personalized (trending or similar items); `reason` says why"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why the answer is not personalized: no personalization consent (with the "
+        "workspace consent model), consent withdrawn, model not trained, no history",
+    )
     model_version: str | None = Field(description="None before the first training run")
     items: list[RecommendedItem]
 
