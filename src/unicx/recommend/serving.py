@@ -218,8 +218,8 @@ class Recommender:
                 "item_id": item,
                 "score": round(score, 6),
                 "category": index.category.get(item),
-                **{k: index.catalog.get(item, {}).get(k) for k in ("name", "price", "image",
-                                                                    "url")},
+                **{k: index.catalog.get(item, {}).get(k) for k in ("name", "price", "currency",
+                                                                    "image", "url")},
             }
             for item, score in chosen
         ]  # fmt: skip

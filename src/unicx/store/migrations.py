@@ -12,7 +12,7 @@ from unicx.channels.schema import CHANNELS_SQL
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
 from unicx.predict.schema import PREDICT_AS_OF_SQL, PREDICT_SQL
-from unicx.recommend.schema import RECOMMEND_SQL
+from unicx.recommend.schema import CATALOG_SOURCES_SQL, RECOMMEND_SQL
 from unicx.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -338,7 +338,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "recommend", RECOMMEND_SQL),
     Migration(6, "personalize", PERSONALIZE_SQL),
     Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
-    Migration(10, "train_as_of_catalog_sources", PREDICT_AS_OF_SQL),
+    Migration(10, "train_as_of_catalog_sources", PREDICT_AS_OF_SQL + CATALOG_SOURCES_SQL),
 )
 
 CREATE_VERSION_TABLE = """
