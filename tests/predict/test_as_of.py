@@ -71,6 +71,11 @@ def test_an_archive_trains_as_of_its_last_day(workspace: Workspace, tmp_path: Pa
         "category=NhomHang,quantity=SL,unit_price=DonGia"  # fmt: skip
     report = _cli("import", "orders", str(tmp_path / "orders.csv"), "--map", mapping, "-w", ws)
     assert report["rejected"] == 0 and report["accepted"] > 2_000
+    # The import filled the catalog from its order lines (no feed was sent).
+    items = {i["item_id"]: i for i in _cli("catalog", "list", "-w", ws)}
+    assert set(items) == set(SKUS) and items["tra-sen"]["name"] == "Tra Sen"
+    assert items["tra-sen"]["category"] == "Trà" and items["tra-sen"]["price"] > 0
+    assert {i["source"] for i in items.values()} == {"events"}
 
     # At "now" nobody bought for a year: churn has no one who stayed, the recommenders' window
     # is empty. The reason says how to train on the archive.
