@@ -346,6 +346,11 @@ class Settings(BaseSettings):
         return f"http://{host}:{self.port}"
 
     @property
+    def consent_model(self) -> str:
+        """``opt-in`` or ``opt-out``: how ``personalization_opt_in`` reads to a person."""
+        return "opt-in" if self.personalization_opt_in else "opt-out"
+
+    @property
     def run_dir(self) -> Path:
         """Where a running server leaves its address and local admin token (mode 0700)."""
         return self.workspace / "run"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from unicx.auth.models import Role
 from unicx.auth.service import AccessService
-from unicx.config import Settings
-from unicx.errors import ConflictError, NotFoundError
+from unicx.config import CONFIG_FILENAME, Settings
+from unicx.errors import ConfigError, ConflictError, NotFoundError
 from unicx.store import Store
 from unicx.store.migrations import migrate
 
@@ -21,6 +22,7 @@ class InitResult:
     write_key: str
     secret_key: str
     key_id: str
+    consent_model: str
 
 
 def private_files(settings: Settings) -> None:
@@ -61,8 +63,62 @@ def is_initialized(store: Store) -> bool:
     return row is not None
 
 
-def init_workspace(settings: Settings, *, source_name: str = "default") -> InitResult:
-    """Create the workspace, its first source and an admin secret key (shown once)."""
+CONSENT_MODELS = ("opt-in", "opt-out")
+_OPT_IN_KEY = "personalization_opt_in"
+
+
+def _configured_opt_in(settings: Settings) -> bool | None:
+    path = settings.workspace / CONFIG_FILENAME
+    if not path.is_file():
+        return None
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get(_OPT_IN_KEY)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return value if isinstance(value, bool) else None
+
+
+def configured_consent_model(settings: Settings) -> str | None:
+    """The consent model unicx.toml already sets, if any."""
+    have = _configured_opt_in(settings)
+    return None if have is None else ("opt-in" if have else "opt-out")
+
+
+def check_consent_model(settings: Settings, model: str | None) -> None:
+    """Refuse a consent model that contradicts the workspace's unicx.toml (before creating)."""
+    if model is not None and model not in CONSENT_MODELS:
+        raise ConfigError(f"consent model {model!r}: one of {', '.join(CONSENT_MODELS)}")
+    have = _configured_opt_in(settings)
+    if model is not None and have is not None and have != (model == "opt-in"):
+        raise ConfigError(
+            f"{CONFIG_FILENAME} already sets {_OPT_IN_KEY} = {str(have).lower()}: "
+            f"edit it instead of passing --consent-model {model}"
+        )
+
+
+def record_consent_model(settings: Settings, model: str) -> None:
+    """Write the choice to unicx.toml (where every setting lives), with what it means."""
+    if _configured_opt_in(settings) is not None:
+        return
+    opt_in = model == "opt-in"
+    meaning = (
+        "personalized only for people who granted the `personalization` consent"
+        if opt_in
+        else "personalized unless a person withdrew the `personalization` consent"
+    )
+    with (settings.workspace / CONFIG_FILENAME).open("a", encoding="utf-8") as f:
+        f.write(
+            f"\n# Consent model chosen at `unicx init` ({model}): {meaning}.\n"
+            f"{_OPT_IN_KEY} = {str(opt_in).lower()}\n"
+        )
+
+
+def init_workspace(
+    settings: Settings, *, source_name: str = "default", consent_model: str | None = None
+) -> InitResult:
+    """Create the workspace, its first source and an admin secret key (shown once);
+    ``consent_model`` (opt-in/opt-out) is recorded in unicx.toml when given."""
+    check_consent_model(settings, consent_model)
     settings.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = open_store(settings, create=True)
     try:
@@ -79,10 +135,13 @@ def init_workspace(settings: Settings, *, source_name: str = "default") -> InitR
             )
     finally:
         store.close()
+    if consent_model is not None:
+        record_consent_model(settings, consent_model)
     return InitResult(
         workspace=str(settings.workspace),
         source_id=source.source_id,
         write_key=source.write_keys[0].write_key,
         secret_key=key.secret_key,
         key_id=key.key_id,
+        consent_model=consent_model or settings.consent_model,
     )

@@ -15,6 +15,7 @@ from tests.conftest import Workspace
 from tests.helpers import bearer
 from tests.profiles.traits_data import event, load
 from unicx.api.app import create_app
+from unicx.config import load_settings
 from unicx.store import Store
 from unicx.workspace import open_store
 
@@ -99,13 +100,69 @@ def test_personal_recommendations_follow_taste(api: tuple[TestClient, dict[str, 
 def test_without_consent_people_get_trending(api: tuple[TestClient, dict[str, str]]) -> None:
     client, auth = api
     res = client.get("/v1/profiles/p8/recommendations?k=3", headers=auth)
-    assert res.json()["personalized"]
+    assert res.json()["personalized"] and res.json()["reason"] is None
     anon = client.get("/v1/profiles/q8/recommendations?k=4", headers=auth)
     assert not anon.json()["personalized"]
+    # The answer says why, naming the workspace's consent model (opt-in by default).
+    assert anon.json()["reason"] == "no personalization consent (workspace consent model: opt-in)"
     # Trending: the items bought by the most people, the same for everyone without consent.
     assert set(_items(anon)) == {"b1", "b2", "t1", "t2"}
+    # Consent but nothing done yet: trending too, and not called personalized.
     cold = client.get("/v1/profiles/newbie/recommendations?k=4", headers=auth)
-    assert cold.json()["personalized"] and set(_items(cold)) == {"b1", "b2", "t1", "t2"}
+    assert not cold.json()["personalized"] and set(_items(cold)) == {"b1", "b2", "t1", "t2"}
+    assert cold.json()["reason"].startswith("no history")
+    withdrawn = {"purposes": {"personalization": False}}
+    assert client.put("/v1/profiles/p8/consent", json=withdrawn, headers=auth).status_code == 200
+    _eventually_reason(client, auth, "p8", "personalization consent withdrawn (workspace "
+                       "consent model: opt-in)")  # fmt: skip
+
+
+def _eventually_reason(client: TestClient, auth: dict[str, str], who: str, reason: str) -> None:
+    # Consents reach the serving snapshot within seconds (recommend/live.py).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        body = client.get(f"/v1/profiles/{who}/recommendations?k=2", headers=auth).json()
+        if body["reason"] == reason:
+            assert not body["personalized"]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{who}: reason stayed {body['reason']!r}")
+
+
+def test_the_answer_says_the_model_is_not_trained(workspace: Workspace) -> None:
+    store = open_store(workspace.settings)
+    _shop(store)
+    store.close()
+    auth = bearer(workspace.secret_key)
+    with TestClient(create_app(workspace.settings)) as client:
+        consent = {"purposes": {"personalization": True}}
+        assert client.put("/v1/profiles/p1/consent", json=consent, headers=auth).status_code == 200
+        res = client.get("/v1/profiles/p1/recommendations?k=2", headers=auth)
+        assert res.status_code == 200, res.text
+        assert not res.json()["personalized"]
+        assert res.json()["reason"].startswith("model not trained")
+
+
+def test_an_opt_out_workspace_personalizes_without_a_consent_record(
+    workspace: Workspace,
+) -> None:
+    (workspace.path / "unicx.toml").open("a").write("personalization_opt_in = false\n")
+    store = open_store(workspace.settings)
+    _shop(store)
+    store.close()
+    settings = load_settings(workspace=workspace.path)
+    auth = bearer(workspace.secret_key)
+    with TestClient(create_app(settings)) as client:
+        res = client.post("/v1/models/train", json={"models": ["recommend"]}, headers=auth)
+        assert res.json()[0]["status"] == "active", res.text
+        body = client.get("/v1/profiles/p8/recommendations?k=2", headers=auth).json()
+        assert body["personalized"] and body["reason"] is None
+        withdrawn = {"purposes": {"personalization": False}}
+        assert (
+            client.put("/v1/profiles/p8/consent", json=withdrawn, headers=auth).status_code == 200
+        )
+        _eventually_reason(client, auth, "p8", "personalization consent withdrawn (workspace "
+                           "consent model: opt-out)")  # fmt: skip
 
 
 def test_business_rules(api: tuple[TestClient, dict[str, str]]) -> None:

@@ -48,4 +48,6 @@ async def train_now(ctx: Ctx, _: ModelsTrainer, request: Request) -> list[TrainO
     with the reason and keeps its previous outputs."""
     body = await read_model(request, TrainRequest, max_bytes=4096, empty_ok=True)
     names = service.check_names(body.models)
-    return await run_in_threadpool(service.train, ctx.store, ctx.settings, names=names)
+    return await run_in_threadpool(
+        service.train, ctx.store, ctx.settings, names=names, as_of=body.as_of
+    )

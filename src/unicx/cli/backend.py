@@ -22,7 +22,7 @@ from unicx.errors import (
     ValidationError,
     WorkspaceLockedError,
 )
-from unicx.ingest.query import EventPublic, EventQuery
+from unicx.ingest.query import EventPage, EventPublic, EventQuery
 from unicx.ingest.retention import prune_events
 from unicx.runfile import read_run_info
 from unicx.store import Store
@@ -38,7 +38,9 @@ class Backend(Protocol):
     def list_keys(self) -> list[ApiKeyPublic]: ...
     def create_key(self, name: str, role: Role) -> ApiKeyCreated: ...
     def revoke_key(self, key_id: str) -> ApiKeyPublic: ...
-    def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]: ...
+    def list_events(
+        self, *, limit: int, since: datetime | None, cursor: str | None = None
+    ) -> EventPage: ...
     def prune_events(self, *, older_than_days: int) -> int: ...
 
 
@@ -72,8 +74,10 @@ class LocalBackend:
     def revoke_key(self, key_id: str) -> ApiKeyPublic:
         return self.access.revoke_api_key(key_id)
 
-    def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]:
-        return self.events.list_events(limit=limit, since=since)
+    def list_events(
+        self, *, limit: int, since: datetime | None, cursor: str | None = None
+    ) -> EventPage:
+        return self.events.page(limit=limit, since=since, cursor=cursor)
 
     def prune_events(self, *, older_than_days: int) -> int:
         return prune_events(self.store, older_than_days=older_than_days)
@@ -103,6 +107,9 @@ class RemoteBackend:
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """One management API request; 4xx answers become the matching UnicxError."""
+        return self._response(method, path, **kwargs).json()
+
+    def _response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         res = self.client.request(method, path, **kwargs)
         if res.status_code >= 400:
             try:
@@ -110,7 +117,7 @@ class RemoteBackend:
             except ValueError:
                 message = res.text
             raise _STATUS_ERRORS.get(res.status_code, UnicxError)(str(message))
-        return res.json()
+        return res
 
     def list_sources(self) -> list[SourcePublic]:
         return TypeAdapter(list[SourcePublic]).validate_python(self._call("GET", "/v1/sources"))
@@ -138,12 +145,17 @@ class RemoteBackend:
     def revoke_key(self, key_id: str) -> ApiKeyPublic:
         return ApiKeyPublic(**self._call("DELETE", f"/v1/keys/{key_id}"))
 
-    def list_events(self, *, limit: int, since: datetime | None) -> list[EventPublic]:
+    def list_events(
+        self, *, limit: int, since: datetime | None, cursor: str | None = None
+    ) -> EventPage:
         params: dict[str, Any] = {"limit": limit}
         if since is not None:
             params["since"] = since.isoformat()
-        data = self._call("GET", "/v1/events", params=params)
-        return TypeAdapter(list[EventPublic]).validate_python(data)
+        if cursor is not None:
+            params["cursor"] = cursor
+        res = self._response("GET", "/v1/events", params=params)
+        events = TypeAdapter(list[EventPublic]).validate_python(res.json())
+        return EventPage(events, res.headers.get("X-Next-Cursor"))
 
     def prune_events(self, *, older_than_days: int) -> int:
         body = {"older_than_days": older_than_days}

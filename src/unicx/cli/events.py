@@ -9,16 +9,32 @@ from typing import Annotated
 
 import typer
 
-from unicx.cli.backend import open_backend
+from unicx.cli.backend import Backend, open_backend
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.errors import ConfigError
-from unicx.ingest.query import EventPublic
+from unicx.ingest.query import MAX_LIST_LIMIT, EventPublic
 
 app = typer.Typer(help="Look at stored events.", no_args_is_help=True)
 
 # Events are stamped when received but committed a few ms later, so each poll looks back a
 # little and drops what it already printed.
 _LOOKBACK = timedelta(seconds=5)
+MAX_TAIL = 100_000
+
+
+def _newest(backend: Backend, limit: int) -> list[EventPublic]:
+    """The ``limit`` newest events, newest first, following the API's cursor past one page."""
+    out: list[EventPublic] = []
+    cursor: str | None = None
+    while len(out) < limit:
+        page = backend.list_events(
+            limit=min(MAX_LIST_LIMIT, limit - len(out)), since=None, cursor=cursor
+        )
+        out += page.events
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    return out
 
 
 def _line(e: EventPublic) -> str:
@@ -39,7 +55,9 @@ def _emit(events: list[EventPublic], as_json: bool) -> None:
 @reports_errors
 def tail(
     workspace: WorkspaceOpt,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=MAX_TAIL, help="Pages past 1,000.")
+    ] = 20,
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep printing new events.")
     ] = False,
@@ -48,7 +66,7 @@ def tail(
 ) -> None:
     """Print the newest events, oldest first; with --follow, keep printing new ones."""
     with open_backend(settings_for(workspace)) as backend:
-        latest = list(reversed(backend.list_events(limit=limit, since=None)))
+        latest = list(reversed(_newest(backend, limit)))
         _emit(latest, as_json)
         seen = {(e.sourceId, e.messageId) for e in latest}
         last = latest[-1].receivedAt if latest else None
@@ -57,7 +75,7 @@ def tail(
             since = last - _LOOKBACK if last else None
             fresh = [
                 e
-                for e in reversed(backend.list_events(limit=1000, since=since))
+                for e in reversed(backend.list_events(limit=1000, since=since).events)
                 if (e.sourceId, e.messageId) not in seen
             ]
             _emit(fresh, as_json)

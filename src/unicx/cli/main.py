@@ -7,12 +7,15 @@ Forms relied on by scripts: ``unicx init --workspace DIR [--json]`` and
 from __future__ import annotations
 
 import json
+import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from unicx.cli import (
     audiences,
+    common,
     events,
     identity,
     imports,
@@ -31,7 +34,8 @@ from unicx.cli import (
     traits,
 )
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
-from unicx.workspace import init_workspace
+from unicx.config import Settings
+from unicx.workspace import CONSENT_MODELS, configured_consent_model, init_workspace
 
 app = typer.Typer(
     name="unicx",
@@ -61,19 +65,59 @@ app.command("demo")(serve.demo)
 app.command("train")(train.train)
 
 
+class ConsentModel(StrEnum):
+    opt_in = "opt-in"
+    opt_out = "opt-out"
+
+
+ConsentOpt = Annotated[
+    ConsentModel | None,
+    typer.Option(
+        "--consent-model",
+        help="opt-in (default): personalize only people who granted the personalization "
+        "consent; opt-out: everyone unless they withdrew it. Asked when not given and the "
+        "terminal is interactive.",
+    ),
+]
+CONSENT_QUESTION = (
+    "Personalization consent model: opt-in = only people who granted it get personalized "
+    "recommendations and offers (GDPR-style, the default); opt-out = everyone unless they "
+    "withdrew it (check your local law); opt-in or opt-out?"
+)
+
+
+def _ask_consent_model(settings: Settings, given: ConsentModel | None, *, as_json: bool) -> str:
+    if given is not None:
+        return str(given.value)
+    configured = configured_consent_model(settings)
+    if configured is not None:
+        return configured  # the workspace's unicx.toml decided already
+    if as_json or not sys.stdin.isatty():
+        return "opt-in"  # scripts: the safe default, printed in the result
+    while True:  # typer bundles its own click: a plain prompt, the answer checked here
+        answer = str(typer.prompt(CONSENT_QUESTION, default="opt-in")).strip().lower()
+        if answer in CONSENT_MODELS:
+            return answer
+        common.err_console.print(f"answer {' or '.join(CONSENT_MODELS)}")
+
+
 @app.command("init")
 @reports_errors
 def init(
     workspace: WorkspaceOpt,
     as_json: JsonOpt = False,
     source_name: Annotated[str, typer.Option(help="Name of the first source.")] = "default",
+    consent_model: ConsentOpt = None,
 ) -> None:
     """Create a workspace with its first source; print its write key and an admin secret key."""
-    result = init_workspace(settings_for(workspace), source_name=source_name)
+    settings = settings_for(workspace)
+    model = _ask_consent_model(settings, consent_model, as_json=as_json)
+    result = init_workspace(settings, source_name=source_name, consent_model=model)
     if as_json:
         typer.echo(json.dumps(result.__dict__))
         return
     console.print(f"[green]created workspace[/] {result.workspace}")
+    console.print(f"consent     {result.consent_model} (personalization; in unicx.toml)")
     console.print(f"source      {result.source_id}")
     console.print(f"write key   [bold]{result.write_key}[/]  (HTTP Basic user name for /v1/*)")
     console.print(f"secret key  [bold]{result.secret_key}[/]  (admin; shown once, store it now)")

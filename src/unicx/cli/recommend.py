@@ -102,10 +102,11 @@ def list_catalog(
     if as_json:
         typer.echo(json.dumps(items, default=str, ensure_ascii=False))
         return
-    table = Table("item", "name", "category", "price", "available")
+    table = Table("item", "name", "category", "price", "available", "source")
     for i in items:
         table.add_row(str(i["item_id"]), str(i.get("name") or ""), str(i.get("category") or ""),
-                      str(i.get("price") or ""), str(i.get("available")))  # fmt: skip
+                      str(i.get("price") or ""), str(i.get("available")),
+                      str(i.get("source") or ""))  # fmt: skip
     console.print(table)
 
 

@@ -75,7 +75,9 @@ def demo(
 ) -> None:
     """Build a fresh demo workspace, stream realistic events through the HTTP API, serve it."""
     settings = settings_for(_fresh_demo_dir(workspace), host=host, port=port)
-    result = init_workspace(settings, source_name="demo web + app")
+    # Chosen explicitly (not left to the default) and said, so nobody wonders why a visitor
+    # who never ticked "personalization" on the banner gets trending items only.
+    result = init_workspace(settings, source_name="demo web + app", consent_model="opt-in")
     (workspace / DEMO_MARKER).write_text("created by unicx demo; deleted by the next demo run\n")
     _print_credentials(settings, result)
     sender = threading.Thread(
@@ -185,6 +187,11 @@ def _print_credentials(settings: Settings, result: InitResult) -> None:
     console.print(f"[green]demo workspace[/] {result.workspace} on {url}")
     console.print(f"write key   [bold]{result.write_key}[/]")
     console.print(f"secret key  [bold]{result.secret_key}[/]")
+    console.print(
+        f"consent     {result.consent_model}: recommendations and offers are personalized only "
+        "for visitors who accept personalization on the cookie banner (about 6 in 10 here); "
+        "the others get trending items, and each answer says why (docs/personalize.md)"
+    )
     console.print(
         f"try: curl -s -H 'Authorization: Bearer {result.secret_key}' '{url}/v1/events?limit=5'"
     )

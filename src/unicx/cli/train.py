@@ -30,21 +30,37 @@ def _key_metrics(metrics: dict[str, Any]) -> str:
     )
 
 
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Train and evaluate on the history up to DATE (YYYY-MM-DD, through the end of "
+        "that day in the workspace's time zone, or an ISO date-time): for imported archives.",
+    ),
+]
+
+
 @reports_errors
-def train(workspace: WorkspaceOpt, model: ModelOpt = None, as_json: JsonOpt = False) -> None:
+def train(
+    workspace: WorkspaceOpt, model: ModelOpt = None, as_of: AsOfOpt = None, as_json: JsonOpt = False
+) -> None:
     """Train the models (all by default): CLV, churn, recommendations; then refresh segments."""
     settings = settings_for(workspace)
     names = service.check_names(model)
     with open_target(settings) as target:
         if isinstance(target, RemoteBackend):
-            data = target.call("POST", "/v1/models/train", json={"models": names}, timeout=3600)
+            body = {"models": names, "as_of": as_of}
+            data = target.call("POST", "/v1/models/train", json=body, timeout=3600)
         else:
-            outcomes = service.train(target, settings, names=names)
+            outcomes = service.train(target, settings, names=names, as_of=as_of)
             data = [o.model_dump(mode="json") for o in outcomes]
     if as_json:
         typer.echo(json.dumps(data, default=str))
         return
-    table = Table("model", "status", "rows", "seconds", "metrics", "message")
+    cut = next((o["as_of"] for o in data if o.get("as_of")), None)
+    table = Table("model", "status", "rows", "seconds", "metrics", "message",
+                  title=f"trained on the history up to {cut}" if cut else None)  # fmt: skip
     for o in data:
         style = "green" if o["status"] == "active" else "yellow"
         table.add_row(

@@ -79,6 +79,9 @@ class Visit(Emitter):
             "analytics": self.rng.random() < 0.85,
             "marketing": self.rng.random() < 0.55,
             "advertising": self.rng.random() < 0.45,
+            # The demo workspace is opt-in (cli/serve.py): those who tick this box get
+            # personalized recommendations, the others trending items with the reason.
+            "personalization": self.rng.random() < 0.6,
         }
         source = "cookie_banner" if self.device.app is None else "app_onboarding"
         self.track("Consent Updated", {"categoryPreferences": prefs, "source": source})

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from pydantic import BaseModel, Field
 
+from unicx.errors import FieldIssue, ValidationError
 from unicx.store import Store
 
 MAX_LIST_LIMIT = 1000
+MAX_CURSOR_LENGTH = 200
 
 
 class Enrichment(BaseModel):
@@ -90,6 +95,40 @@ def row_to_public(row: dict[str, Any]) -> EventPublic:
     return EventPublic(**out)
 
 
+@dataclass(frozen=True)
+class EventPage:
+    """One page of events; ``next_cursor`` reads the following (older) page, None at the end."""
+
+    events: list[EventPublic]
+    next_cursor: str | None
+
+
+def encode_cursor(received_at: datetime, key: int) -> str:
+    """Opaque to clients: the (received_at, event_key) of the page's last event."""
+    raw = f"{received_at.isoformat()}~{key}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position a cursor names; anything else is a 400 naming ``cursor``."""
+    bad = ValidationError(
+        "invalid cursor: pass the next_cursor of a previous page unchanged",
+        issues=[FieldIssue("cursor", "cursor", "not a cursor this server issued")],
+    )
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise bad
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, key = text.partition("~")
+        at = datetime.fromisoformat(stamp)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise bad from None
+    # event_key is an unsigned 128-bit integer (ingest/schema.py).
+    if at.tzinfo is None or not key.isdigit() or int(key) >= 1 << 128:
+        raise bad
+    return at, int(key)
+
+
 class EventQuery:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -103,8 +142,25 @@ class EventQuery:
         type_: str | None = None,
     ) -> list[EventPublic]:
         """Newest first by receivedAt; ``since`` keeps events received at or after it."""
+        return self.page(limit=limit, since=since, source_id=source_id, type_=type_).events
+
+    def page(
+        self,
+        *,
+        limit: int = 100,
+        since: datetime | None = None,
+        source_id: str | None = None,
+        type_: str | None = None,
+        cursor: str | None = None,
+    ) -> EventPage:
+        """Newest first by (receivedAt, event key): a total order, so paging with the cursor
+        returns every stored event once, whatever arrives meanwhile (new events are newer)."""
         where = ["1 = 1"]
         params: list[Any] = []
+        if cursor is not None:
+            at, key = decode_cursor(cursor)
+            where.append("(received_at, event_key) < (?, ?::UHUGEINT)")
+            params += [at, str(key)]
         if since is not None:
             where.append("received_at >= ?")
             params.append(since)
@@ -114,15 +170,19 @@ class EventQuery:
         if type_ is not None:
             where.append("type = ?")
             params.append(type_)
-        params.append(max(1, min(limit, MAX_LIST_LIMIT)))
+        size = max(1, min(limit, MAX_LIST_LIMIT))
         sql = (
-            "SELECT * EXCLUDE (user_agent, event_key) FROM events WHERE "
+            "SELECT * EXCLUDE (user_agent) FROM events WHERE "
             + " AND ".join(where)
-            + " ORDER BY received_at DESC, timestamp DESC, message_id LIMIT ?"
+            + " ORDER BY received_at DESC, event_key DESC LIMIT ?"
         )
         with self._store.session() as s:
-            rows = s.fetch_dicts(sql, params, step="events.list")
-        return [row_to_public(r) for r in rows]
+            rows = s.fetch_dicts(sql, [*params, size + 1], step="events.list")
+        last = rows[size - 1] if len(rows) > size else None
+        next_cursor = encode_cursor(last["received_at"], int(last["event_key"])) if last else None
+        for r in rows:
+            r.pop("event_key")
+        return EventPage([row_to_public(r) for r in rows[:size]], next_cursor)
 
     def count(self) -> int:
         with self._store.session() as s:

@@ -10,6 +10,8 @@ sees the future the way production will:
 * serve: the model refitted on the test cutoff (the latest one whose label is known) scores
   every buyer's features at ``now`` into ``churn_risk`` and ``churn_band``.
 
+``now`` is the cut-off: the training time, or ``as_of`` when training on history (asof.py).
+
 Gradient boosting (``HistGradientBoostingClassifier``) wrapped in ``CalibratedClassifierCV``:
 sigmoid (Platt) calibration below ``ISOTONIC_FROM`` examples, isotonic above, because isotonic
 regression overfits with fewer than about a thousand examples per calibration fold.
@@ -158,11 +160,15 @@ def _check(name: str, ex: Examples) -> str | None:
     return None
 
 
-def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
-    """Train, evaluate and score every buyer at ``now``; or reject, keeping previous traits."""
+def train(
+    store: Store, settings: Settings, *, now: datetime, as_of: datetime | None = None
+) -> TrainResult:
+    """Train, evaluate and score every buyer at ``as_of`` (default ``now``: the cut-offs count
+    back from it); or reject, keeping previous traits."""
     horizon = settings.churn_horizon_days
     version = new_version(now)
-    first = now - timedelta(days=2 * horizon)
+    cut = as_of or now
+    first = cut - timedelta(days=2 * horizon)
     params: dict[str, Any] = {"horizon_days": horizon, "folds": FOLDS, "bands": dict(BANDS)}
     params |= HYPER
     with store.session() as s:
@@ -172,9 +178,9 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
             name: examples(
                 s, settings, cutoff=at, horizon=horizon, categories_at=first, lookback_days=days
             )
-            for name, at in (("train", first), ("test", now - timedelta(days=horizon)))
+            for name, at in (("train", first), ("test", cut - timedelta(days=horizon)))
         }
-        current = feature_table(s, settings, cutoff=now, categories_at=first, lookback_days=days)
+        current = feature_table(s, settings, cutoff=cut, categories_at=first, lookback_days=days)
     problem = _check("train", sets["train"]) or _check("test", sets["test"])
     if problem:
         rows = len(sets["test"].labels)
@@ -182,7 +188,7 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
             MODEL, version, "rejected", rows, message=f"{problem}; previous churn traits kept"
         )
         with store.session() as s, s.transaction():
-            record_run(s, result, now=now, params=params)
+            record_run(s, result, now=now, params=params, as_of=as_of)
         return result
     metrics = evaluate(sets["train"], sets["test"])
     latest = sets["test"]
@@ -202,5 +208,5 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
     result = TrainResult(MODEL, version, "active", len(buyers.ids), metrics)
     with store.session() as s, s.transaction():
         replace_traits(s, model=MODEL, version=version, table=table, now=now)
-        record_run(s, result, now=now, params=params)
+        record_run(s, result, now=now, params=params, as_of=as_of)
     return result

@@ -82,11 +82,14 @@ def _rejected(version: str, rows: int, message: str) -> TrainResult:
     return TrainResult(MODEL, version, "rejected", rows, message=message)
 
 
-def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
-    """Fit on every buyer's history up to ``now``; write the CLV traits, or reject the run."""
+def train(
+    store: Store, settings: Settings, *, now: datetime, as_of: datetime | None = None
+) -> TrainResult:
+    """Fit on every buyer's history up to ``as_of`` (default ``now``), ages counted from it;
+    write the CLV traits, or reject the run."""
     version = new_version(now)
     with store.session() as s:
-        summary = _summary(s, settings, now)
+        summary = _summary(s, settings, as_of or now)
     x = summary["x"].to_numpy().astype(np.float64)
     t_x = summary["t_x"].to_numpy().astype(np.float64)
     age = summary["age"].to_numpy().astype(np.float64)
@@ -122,10 +125,10 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
             result = TrainResult(MODEL, version, "active", buyers, metrics)
             with store.session() as s, s.transaction():
                 replace_traits(s, model=MODEL, version=version, table=table, now=now)
-                record_run(s, result, now=now, params=PARAMS)
+                record_run(s, result, now=now, params=PARAMS, as_of=as_of)
             return result
     with store.session() as s, s.transaction():
-        record_run(s, result, now=now, params=PARAMS)
+        record_run(s, result, now=now, params=PARAMS, as_of=as_of)
     return result
 
 

@@ -17,11 +17,21 @@ class ModelRun(BaseModel):
     metrics: dict[str, Any]
     params: dict[str, Any]
     message: str | None = None
+    as_of: datetime | None = Field(
+        default=None, description="The data cut-off when trained on history (else trained_at)"
+    )
 
 
 class TrainRequest(BaseModel):
     models: list[str] | None = Field(
         default=None, max_length=10, description="Models to train (default: all, in order)"
+    )
+    as_of: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="Train and evaluate on the history up to this date (YYYY-MM-DD: the end "
+        "of that day, workspace time zone) or ISO 8601 date-time; default: now",
     )
 
 
@@ -33,3 +43,4 @@ class TrainOutcome(BaseModel):
     metrics: dict[str, Any]
     message: str
     seconds: float
+    as_of: datetime | None = Field(default=None, description="The data cut-off, if not now")

@@ -49,8 +49,16 @@ def new_version(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def record_run(s: Session, result: TrainResult, *, now: datetime, params: dict[str, Any]) -> None:
-    """Record a run; when active, every earlier active version of the model is superseded."""
+def record_run(
+    s: Session,
+    result: TrainResult,
+    *,
+    now: datetime,
+    params: dict[str, Any],
+    as_of: datetime | None = None,
+) -> None:
+    """Record a run; when active, every earlier active version of the model is superseded.
+    ``as_of``: the data cut-off when it is not ``now`` (training on history)."""
     if result.status == "active":
         s.execute(
             "UPDATE models SET status = 'superseded' WHERE model = ? AND status = 'active'",
@@ -59,10 +67,11 @@ def record_run(s: Session, result: TrainResult, *, now: datetime, params: dict[s
         )
     s.execute(
         # A second run at the same injected clock (a rerun, a test) replaces the first record.
-        "INSERT INTO models (model, version, status, trained_at, rows, params, metrics, message) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO UPDATE SET "
+        "INSERT INTO models (model, version, status, trained_at, rows, params, metrics, message, "
+        "as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO UPDATE SET "
         "status = excluded.status, trained_at = excluded.trained_at, rows = excluded.rows, "
-        "params = excluded.params, metrics = excluded.metrics, message = excluded.message",
+        "params = excluded.params, metrics = excluded.metrics, message = excluded.message, "
+        "as_of = excluded.as_of",
         [
             result.model,
             result.version,
@@ -72,6 +81,7 @@ def record_run(s: Session, result: TrainResult, *, now: datetime, params: dict[s
             json.dumps(params, default=str),
             json.dumps(result.metrics, default=str),
             result.message,
+            as_of,
         ],
         step="models.record",
     )

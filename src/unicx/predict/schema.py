@@ -17,3 +17,8 @@ CREATE TABLE models (
     PRIMARY KEY (model, version)
 );
 """
+
+# Migration 10: the data cut-off of a run trained "as of" a past date (NULL: the training time).
+PREDICT_AS_OF_SQL = """
+ALTER TABLE models ADD COLUMN as_of TIMESTAMPTZ;
+"""

@@ -14,6 +14,7 @@ from typing import Any
 
 from unicx.config import Settings
 from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
+from unicx.predict.asof import parse_as_of, stale_hint
 from unicx.predict.models import ModelRun, TrainOutcome
 from unicx.predict.train import TRAINERS, trainer
 from unicx.store import Store
@@ -37,25 +38,39 @@ def check_names(names: list[str] | None) -> list[str]:
 
 
 def train(
-    store: Store, settings: Settings, *, names: list[str] | None, now: datetime | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    names: list[str] | None,
+    now: datetime | None = None,
+    as_of: str | None = None,
 ) -> list[TrainOutcome]:
-    """Train ``names`` (all by default) one after the other, then refresh segments. One
-    training at a time per process: a second request is a 409, not a race on model_traits."""
+    """Train ``names`` (all by default) one after the other, then refresh segments; ``as_of``
+    (a date or date-time) trains and evaluates on the history up to it. One training at a time
+    per process: a second request is a 409, not a race on model_traits."""
+    now = now or datetime.now(UTC)
+    cut = parse_as_of(as_of, timezone=settings.timezone, now=now) if as_of else None
+    checked = check_names(names)
     if not TRAINING.acquire(blocking=False):
         raise ConflictError("training is already running: try again when it has finished")
     try:
-        return _train(store, settings, check_names(names), now or datetime.now(UTC))
+        return _train(store, settings, checked, now=now, as_of=cut)
     finally:
         TRAINING.release()
 
 
-def _train(store: Store, settings: Settings, names: list[str], now: datetime) -> list[TrainOutcome]:
+def _train(
+    store: Store, settings: Settings, names: list[str], *, now: datetime, as_of: datetime | None
+) -> list[TrainOutcome]:
     from unicx.segments.refresh import refresh_all
 
     outcomes = []
     for name in names:
         started = time.perf_counter()
-        result = trainer(name)(store, settings, now=now)
+        result = trainer(name)(store, settings, now=now, as_of=as_of)
+        message = result.message
+        if result.status == "rejected" and as_of is None:
+            message += _advise(store, settings, model=result.model, version=result.version, now=now)
         outcomes.append(
             TrainOutcome(
                 model=result.model,
@@ -63,8 +78,9 @@ def _train(store: Store, settings: Settings, names: list[str], now: datetime) ->
                 status=result.status,
                 rows=result.rows,
                 metrics=result.metrics,
-                message=result.message,
+                message=message,
                 seconds=round(time.perf_counter() - started, 3),
+                as_of=as_of,
             )
         )
     if any(o.status == "active" for o in outcomes):
@@ -72,9 +88,26 @@ def _train(store: Store, settings: Settings, names: list[str], now: datetime) ->
     return outcomes
 
 
+def _advise(store: Store, settings: Settings, *, model: str, version: str, now: datetime) -> str:
+    """When the history ended long ago, a rejection says how to train on it (--as-of), in the
+    answer and in the stored run."""
+    with store.session() as s:
+        hint = stale_hint(s, now, timezone=settings.timezone)
+        if hint:
+            s.execute(
+                "UPDATE models SET message = message || ? WHERE model = ? AND version = ?",
+                [hint, model, version],
+                step="models.advise",
+            )
+    return hint
+
+
 def _run(row: dict[str, Any]) -> ModelRun:
     return ModelRun(
-        **{k: row[k] for k in ("model", "version", "status", "trained_at", "rows", "message")},
+        **{
+            k: row[k]
+            for k in ("model", "version", "status", "trained_at", "rows", "message", "as_of")
+        },
         metrics=json.loads(row["metrics"] or "{}"),
         params=json.loads(row["params"] or "{}"),
     )

@@ -53,9 +53,20 @@ def update_profiles(
         mark = read_watermark(store)
         since = mark - CATCH_UP_SLACK if mark is not None else None
     result = IdentityService(store, settings).resolve_since(since)
+    _catalog_from_events(store, since)
     if since is None or read_watermark(store) is None:
         _write_watermark(store, started)
     return result
+
+
+def _catalog_from_events(store: Store, since: datetime | None) -> None:
+    """Product names, prices, ... that the same events describe (recommend/catalog_events.py);
+    one statement per pass, so imports (which end with a pass) fill the catalog too."""
+    # Imported here: recommend sits downstream of profiles (as segments do in derived.py).
+    from unicx.recommend.catalog_events import catalog_from_events
+
+    with store.session() as s:
+        catalog_from_events(s, since=since)
 
 
 class ProfileUpdater:

@@ -1,6 +1,7 @@
 """The product catalog: names, categories, prices and availability the rules and renders use.
 
-Items are upserted by id from JSON, CSV or JSON lines; a bad row (empty id, NaN or negative
+Items are upserted by id from JSON, CSV or JSON lines (``source = 'feed'``: events never
+overwrite them, catalog_events.py); a bad row (empty id, NaN or negative
 price, unparseable availability, oversized text) is reported with its row number and reason
 while the good rows are kept. Items seen in events but absent from the catalog stay
 recommendable (their category then comes from the events).
@@ -20,6 +21,7 @@ from pydantic import AliasChoices, AwareDatetime, BaseModel, Field, ValidationEr
 
 from unicx.errors import FieldIssue, NotFoundError
 from unicx.errors import ValidationError as UnicxValidationError
+from unicx.recommend.catalog_events import SOURCE_FEED
 from unicx.store import Store
 
 MAX_ITEMS = 100_000
@@ -27,8 +29,13 @@ SCHEMA = pa.schema(
     [("item_id", pa.string()), ("name", pa.string()), ("category", pa.string()),
      ("price", pa.float64()), ("available", pa.bool_()), ("image", pa.string()),
      ("url", pa.string()), ("launched_at", pa.timestamp("us", tz="UTC")),
-     ("updated_at", pa.timestamp("us", tz="UTC"))]
+     ("currency", pa.string()), ("updated_at", pa.timestamp("us", tz="UTC")),
+     ("source", pa.string()), ("observed_at", pa.timestamp("us", tz="UTC"))]
 )  # fmt: skip
+ITEM_COLUMNS = (
+    "item_id, name, category, price, currency, available, image, url, launched_at, updated_at, "
+    "source"
+)
 TRUE = {"true", "1", "yes", "y", "in stock", "in_stock", "available", "còn hàng"}
 FALSE = {"false", "0", "no", "n", "out of stock", "out_of_stock", "unavailable", "hết hàng"}
 
@@ -46,6 +53,7 @@ class CatalogItem(BaseModel):
     image: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, max_length=2000)
     launched_at: AwareDatetime | None = None
+    currency: str | None = Field(default=None, min_length=3, max_length=10)
 
     @field_validator("price", mode="before")
     @classmethod
@@ -61,6 +69,11 @@ class CatalogItem(BaseModel):
         if math.isnan(number) or math.isinf(number):
             raise ValueError("price is not a finite number")
         return number
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> Any:
+        return value.strip().upper() or None if isinstance(value, str) else value
 
     @field_validator("launched_at", mode="before")
     @classmethod
@@ -133,12 +146,14 @@ def upsert(store: Store, rows: list[dict[str, Any]], *, now: datetime) -> Catalo
             errors.append(RowError(row=n, reason=f"{where}: {reason['msg']}"[:300]))
             continue
         good[item.item_id] = item
-    fields = ("item_id", "name", "category", "price", "available", "image", "url", "launched_at")
-    table = pa.table(
-        {f: [getattr(i, f) for i in good.values()] for f in fields}
-        | {"updated_at": pa.array([now] * len(good), pa.timestamp("us", tz="UTC"))},
-        schema=SCHEMA,
-    )
+    fields = ("item_id", "name", "category", "price", "available", "image", "url", "launched_at",
+              "currency")  # fmt: skip
+    stamp = pa.timestamp("us", tz="UTC")
+    columns = {f: [getattr(i, f) for i in good.values()] for f in fields}
+    columns["updated_at"] = pa.array([now] * len(good), stamp)
+    columns["source"] = pa.array([SOURCE_FEED] * len(good), pa.string())
+    columns["observed_at"] = pa.nulls(len(good), stamp)
+    table = pa.table(columns, schema=SCHEMA)
     with store.session() as s, s.transaction():
         s.register("_catalog_new", table)
         try:
@@ -177,8 +192,7 @@ def list_items(store: Store, *, offset: int, limit: int) -> tuple[int, list[dict
     with store.session() as s:
         row = s.fetchone("SELECT count(*) FROM catalog_items", step="catalog.count")
         items = s.fetch_dicts(
-            "SELECT item_id, name, category, price, available, image, url, launched_at, "
-            "updated_at FROM catalog_items ORDER BY item_id LIMIT ? OFFSET ?",
+            f"SELECT {ITEM_COLUMNS} FROM catalog_items ORDER BY item_id LIMIT ? OFFSET ?",
             [limit, offset],
             step="catalog.list",
         )
@@ -188,8 +202,7 @@ def list_items(store: Store, *, offset: int, limit: int) -> tuple[int, list[dict
 def get_item(store: Store, item_id: str) -> dict[str, Any]:
     with store.session() as s:
         rows = s.fetch_dicts(
-            "SELECT item_id, name, category, price, available, image, url, launched_at, "
-            "updated_at FROM catalog_items WHERE item_id = ?",
+            f"SELECT {ITEM_COLUMNS} FROM catalog_items WHERE item_id = ?",
             [item_id],
             step="catalog.get",
         )

@@ -95,7 +95,7 @@ def load_index(s: Session) -> Index:
         step="recommend.index.version",
     )
     catalog = s.fetch_dicts(
-        "SELECT item_id, name, category, price, available, image, url FROM catalog_items",
+        "SELECT item_id, name, category, price, currency, available, image, url FROM catalog_items",
         step="recommend.index.catalog",
     )
     category = {

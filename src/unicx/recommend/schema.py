@@ -65,3 +65,12 @@ CREATE TABLE rec_served (
     served_at TIMESTAMPTZ NOT NULL
 );
 """
+
+# Migration 10: where each catalog item comes from ('feed': the catalog API/import, which events
+# never overwrite; 'events': filled from product and order events, catalog_events.py), its
+# currency, and the time of the latest event that described it.
+CATALOG_SOURCES_SQL = """
+ALTER TABLE catalog_items ADD COLUMN source VARCHAR DEFAULT 'feed';
+ALTER TABLE catalog_items ADD COLUMN currency VARCHAR;
+ALTER TABLE catalog_items ADD COLUMN observed_at TIMESTAMPTZ;
+"""

@@ -13,6 +13,7 @@ class RecommendedItem(BaseModel):
     category: str | None = None
     name: str | None = None
     price: float | None = None
+    currency: str | None = None
     image: str | None = None
     url: str | None = None
 
@@ -24,7 +25,14 @@ class Recommendations(BaseModel):
     profile_id: str | None
     placement: str
     context: str
-    personalized: bool = Field(description="False: non-personalized (no consent)")
+    personalized: bool = Field(
+        description="False: non-personalized (trending or similar items); `reason` says why"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why the answer is not personalized: no personalization consent (with the "
+        "workspace consent model), consent withdrawn, model not trained, no history",
+    )
     model_version: str | None = Field(description="None before the first training run")
     items: list[RecommendedItem]
 
@@ -34,11 +42,17 @@ class CatalogItemPublic(BaseModel):
     name: str | None
     category: str | None
     price: float | None
+    currency: str | None = None
     available: bool
     image: str | None
     url: str | None
     launched_at: datetime | None
     updated_at: datetime
+    source: str = Field(
+        default="feed",
+        description="feed: from the catalog API or import; events: filled from product and "
+        "order events until a feed sends the item",
+    )
 
 
 class CatalogPage(BaseModel):

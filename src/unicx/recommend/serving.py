@@ -91,6 +91,22 @@ def _trending(
     return _normalized(lists.get("global:"), 0.1)
 
 
+def why_not_personal(
+    settings: Settings, *, consent: bool | None, trained: bool, history: bool
+) -> str | None:
+    """Why an answer is not personalized (None: it is), in words a site owner can act on."""
+    model = settings.consent_model
+    if consent is False:
+        return f"personalization consent withdrawn (workspace consent model: {model})"
+    if consent is None and settings.personalization_opt_in:
+        return f"no personalization consent (workspace consent model: {model})"
+    if not trained:
+        return "model not trained: run `unicx train` (trending items only)"
+    if not history:
+        return "no history: no views, carts or orders yet (trending items only)"
+    return None
+
+
 class Recommender:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
@@ -133,6 +149,10 @@ class Recommender:
             personal = consent if consent is not None else not self.settings.personalization_opt_in
             recent = self._recent(ids, index.trained_at) if personal else []
             cold = personal and profile_id not in index.candidates.keys
+            history = not cold or any(i for e, i, _ in recent)
+            reason = why_not_personal(
+                self.settings, consent=consent, trained=index.version is not None, history=history
+            )
             need_segments = bool(rules.segment_filters) or cold
             segments = self._segments(s, profile_id) if need_segments else frozenset()
         pool, exclude = _context_pool(index, kind, sku, cart, recent)
@@ -159,8 +179,9 @@ class Recommender:
             exclude=frozenset(exclude),
             k=k,
         )
-        return self._answer(index, chosen, profile_id, placement, context,
-                            personalized=personal, now=now)  # fmt: skip
+        answer = self._answer(index, chosen, profile_id, placement, context,
+                              personalized=reason is None, now=now)  # fmt: skip
+        return answer | {"reason": reason}
 
     def similar(self, sku: str, *, k: int, now: datetime) -> dict[str, Any]:
         snap = self.index.get()
@@ -176,8 +197,9 @@ class Recommender:
             exclude=frozenset({sku}),
             k=k,
         )
-        return self._answer(index, chosen, None, "similar", f"product:{sku}",
-                            personalized=False, now=now)  # fmt: skip
+        answer = self._answer(index, chosen, None, "similar", f"product:{sku}",
+                              personalized=False, now=now)  # fmt: skip
+        return answer | {"reason": "similar items: the same for everyone"}
 
     def _answer(
         self,
@@ -196,8 +218,8 @@ class Recommender:
                 "item_id": item,
                 "score": round(score, 6),
                 "category": index.category.get(item),
-                **{k: index.catalog.get(item, {}).get(k) for k in ("name", "price", "image",
-                                                                    "url")},
+                **{k: index.catalog.get(item, {}).get(k) for k in ("name", "price", "currency",
+                                                                    "image", "url")},
             }
             for item, score in chosen
         ]  # fmt: skip

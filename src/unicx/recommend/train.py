@@ -89,12 +89,17 @@ def _write(s: Session, name: str, sql: str, table: pa.Table) -> None:
         s.unregister("_rec_new")
 
 
-def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
+def train(
+    store: Store, settings: Settings, *, now: datetime, as_of: datetime | None = None
+) -> TrainResult:
+    """Learn from the interactions of the window before ``as_of`` (default ``now``), decayed
+    from it; store the lists, or reject the run and keep the previous ones."""
     version = new_version(now)
+    cut = as_of or now
     config = BlendConfig()
     params = {k: v for k, v in config.__dict__.items()}
     with store.session() as s:
-        extracted = extract(s, settings, until=now)
+        extracted = extract(s, settings, until=cut)
     try:
         data = Interactions.from_arrow(extracted.table, categories=extracted.categories)
         users, items, rows = len(data.users), len(data.items), len(data.user_idx)
@@ -108,9 +113,9 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
             f"{MIN_INTERACTIONS}, {MIN_USERS}, {MIN_ITEMS}); previous recommendations kept",
         )  # fmt: skip
         with store.session() as s, s.transaction():
-            record_run(s, result, now=now, params=params)
+            record_run(s, result, now=now, params=params, as_of=as_of)
         return result
-    blend = fit_blend(data, now=now, config=config)
+    blend = fit_blend(data, now=cut, config=config)
     candidates = _lists(
         list(zip(data.users, blend.recommend(range(users), k=CANDIDATES), strict=True)), data
     )
@@ -132,7 +137,7 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
     item_table = pa.table({"item_id": data.items, "category": data.item_category})
     with store.session() as s:
         countries = [(str(p), str(c)) for p, c in s.fetchall(
-            COUNTRIES_SQL, {"until": now}, step="recommend.countries")]  # fmt: skip
+            COUNTRIES_SQL, {"until": cut}, step="recommend.countries")]  # fmt: skip
         trending = _trending(s, blend, data, countries)
     profiles = pa.table({"profile_id": [p for p, _ in countries],
                          "country": [c for _, c in countries]})  # fmt: skip
@@ -148,5 +153,5 @@ def train(store: Store, settings: Settings, *, now: datetime) -> TrainResult:
         _write(s, "trending", "INSERT INTO rec_trending SELECT * FROM _rec_new", trending)
         _write(s, "items", "INSERT INTO rec_items SELECT * FROM _rec_new", item_table)
         _write(s, "profiles", "INSERT INTO rec_profiles SELECT * FROM _rec_new", profiles)
-        record_run(s, result, now=now, params=params)
+        record_run(s, result, now=now, params=params, as_of=as_of)
     return result

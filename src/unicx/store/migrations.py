@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from unicx.channels.schema import CHANNELS_SQL, SCRUB_ANSWERS_SQL
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
-from unicx.predict.schema import PREDICT_SQL
+from unicx.predict.schema import PREDICT_AS_OF_SQL, PREDICT_SQL
 from unicx.privacy.keyed import migrate_keyed_tombstones
-from unicx.recommend.schema import RECOMMEND_SQL
+from unicx.recommend.schema import CATALOG_SOURCES_SQL, RECOMMEND_SQL
 from unicx.store.store import Session, Store
 
 log = logging.getLogger(__name__)
@@ -343,6 +343,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "personalize", PERSONALIZE_SQL),
     Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
     Migration(8, "keyed_tombstones", "", then=migrate_keyed_tombstones),
+    Migration(10, "train_as_of_catalog_sources", PREDICT_AS_OF_SQL + CATALOG_SOURCES_SQL),
     Migration(11, "scrub_provider_answers", SCRUB_ANSWERS_SQL),
 )
 
