@@ -27,9 +27,16 @@ from unicx.auth.models import Role
 from unicx.config import load_settings
 from unicx.workspace import init_workspace
 
+# The Segment calls, their one-letter names (analytics.js) and RudderStack's beacon URL.
 INGEST = frozenset(
-    (f"/v1/{t}", "POST") for t in ("track", "identify", "page", "screen", "group", "alias", "batch")
-)
+    (f"/v1/{t}", "POST")
+    for t in ("track", "identify", "page", "screen", "group", "alias", "batch", *"tipsgab")
+) | {("/beacon/v1/batch", "POST")}
+# What the browser SDKs fetch before sending: the write key is the credential.
+SDK_CONFIG = frozenset(
+    [("/v1/projects/{write_key}/settings", "GET"), ("/sourceConfig", "GET"),
+     ("/sourceConfig/", "GET")]
+)  # fmt: skip
 # Building the app needs only settings; nothing is opened until its lifespan starts.
 ROUTES: list[tuple[str, str]] = sorted(
     (ctx.path, method)
@@ -55,7 +62,7 @@ INBOX = frozenset(
         ("/v1/profiles/{profile_id}/messages/{message_id}/{action}", "POST"),
     ]
 )
-PROTECTED = [r for r in ROUTES if r not in INGEST | TOKEN_ROUTES | INBOX]
+PROTECTED = [r for r in ROUTES if r not in INGEST | TOKEN_ROUTES | INBOX | SDK_CONFIG]
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DUMMY = {
     "source_id": "src_0000000000000000",
@@ -127,7 +134,7 @@ def own_site(client: TestClient, workspace: Workspace) -> Site:
 
 def test_route_enumeration_sees_the_whole_app() -> None:
     # Guards the parametrized cases below against an empty or partial route list.
-    assert set(ROUTES) >= INGEST | TOKEN_ROUTES | INBOX
+    assert set(ROUTES) >= INGEST | TOKEN_ROUTES | INBOX | SDK_CONFIG
     expected = {
         ("/v1/events", "GET"),
         ("/v1/sources", "POST"),
@@ -203,7 +210,7 @@ def test_inbox_takes_a_write_key_as_user_or_a_secret_key(
 @pytest.mark.parametrize(("path", "method"), sorted(INGEST))
 def test_ingest_routes_need_a_write_key(site: Site, path: str, method: str) -> None:
     body = {"batch": [{"type": "track", "userId": "u", "event": "E"}]}
-    if path != "/v1/batch":
+    if path not in ("/v1/batch", "/v1/b", "/beacon/v1/batch"):
         body = {"userId": "u", "event": "E", "groupId": "g", "previousId": "p"}
     count = site.client.app.state.ctx.events.count()  # type: ignore[attr-defined]
     for headers in ({}, site.admin, _basic(site.ws.secret_key, ""), bearer(site.ws.write_key)):
@@ -406,3 +413,19 @@ def test_secret_keys_are_stored_only_as_hashes(own_site: Site) -> None:
     listing = own_site.call("GET", "/v1/keys", own_site.admin).text
     assert not any(secret in listing for secret in secrets)
     assert "secret_key" not in listing
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(SDK_CONFIG))
+def test_sdk_config_needs_a_live_write_key(site: Site, path: str, method: str) -> None:
+    wk = site.ws.write_key
+    url = path.replace("{write_key}", wk)
+    for name, headers in _credentials(site).items():
+        query = {} if "{write_key}" in path or name == "write-key-as-user" else {"writeKey": "x"}
+        res = site.call(method, url + ("?writeKey=wk_unknown" if query else ""), headers)
+        if "{write_key}" in path or name == "write-key-as-user":
+            assert res.status_code == 200, (name, res.text)
+        else:
+            assert res.status_code == 401, (name, res.text)
+    unknown = path.replace("{write_key}", "wk_unknown")
+    assert site.call(method, unknown, {}).status_code in (401, 404)
+    assert site.call(method, unknown, site.admin).status_code in (401, 404)  # not a secret route
