@@ -55,7 +55,7 @@ TOKEN_ROUTES = frozenset(
         ("/v1/channels/{channel}/receipts", "POST"),
     ]
 )
-# The in-app inbox is read by the site or app itself, with its write key like /v1/track.
+# The in-app inbox is read by the site or app itself: its write key and the person's token.
 INBOX = frozenset(
     [
         ("/v1/profiles/{profile_id}/messages", "GET"),
@@ -194,16 +194,13 @@ def test_token_routes_refuse_forged_tokens_whatever_the_key(
 
 
 @pytest.mark.parametrize(("path", "method"), sorted(INBOX))
-def test_inbox_takes_a_write_key_as_user_or_a_secret_key(
-    site: Site, path: str, method: str
-) -> None:
+def test_inbox_takes_a_person_token_or_a_secret_key(site: Site, path: str, method: str) -> None:
     url = site.fill(path, real=True)
     for name, headers in _credentials(site).items():
         res = site.call(method, url, headers)
-        if name == "write-key-as-user":  # how a browser SDK calls it: past auth, then no such row
-            assert res.status_code in (200, 404), res.text
-        else:
-            assert res.status_code == 401, (name, res.text)
+        # A write key alone is no longer enough: the person's token is needed too
+        # (tests/channels/test_inbox_token.py).
+        assert res.status_code == 401, (name, res.text)
     assert site.call(method, url, site.admin).status_code in (200, 404)
 
 

@@ -6,14 +6,16 @@ A migration is never edited once released: change the schema by appending a new 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from unicx.channels.person_token import create_secret as create_person_secret
 from unicx.channels.schema import CHANNELS_SQL
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
 from unicx.predict.schema import PREDICT_SQL
 from unicx.recommend.schema import RECOMMEND_SQL
-from unicx.store.store import Store
+from unicx.store.store import Session, Store
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +254,8 @@ class Migration:
     version: int
     name: str
     sql: str
+    # A step SQL cannot do (a secret from the OS's CSPRNG), in the migration's transaction.
+    run: Callable[[Session], None] | None = None
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -338,6 +342,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "recommend", RECOMMEND_SQL),
     Migration(6, "personalize", PERSONALIZE_SQL),
     Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
+    Migration(9, "person_token_secret", "", run=create_person_secret),
 )
 
 CREATE_VERSION_TABLE = """
@@ -366,7 +371,10 @@ def migrate(store: Store, *, migrations: tuple[Migration, ...] = MIGRATIONS) -> 
         if m.version <= have:
             continue
         with store.session() as s, s.transaction():
-            s.execute(m.sql, step=f"migration.{m.version}.{m.name}")
+            if m.sql:
+                s.execute(m.sql, step=f"migration.{m.version}.{m.name}")
+            if m.run is not None:
+                m.run(s)
             s.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                 [m.version, m.name],
