@@ -223,7 +223,8 @@ class Settings(BaseSettings):
         max_length=500,
         pattern=r"^https?://[^\s]+$",
         description="Base URL people's browsers reach unicx at, for unsubscribe, open-pixel and "
-        "click links in messages; default http://{host}:{port}.",
+        "click links in messages and for where the browser SDKs' settings send events; "
+        "default http://{host}:{port}.",
     )
     journeys_enabled: bool = Field(
         default=True,
