@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -47,7 +46,7 @@ def _require_browser() -> None:
     if os.environ.get("UNICX_SKIP_BROWSER") == "1":
         pytest.skip("UNICX_SKIP_BROWSER=1")
     missing = []
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+    if not CHROMIUM.exists():
         missing.append("Chromium: apt-get install -y --no-install-recommends chromium")
     if not (SEGMENT_JS.exists() and RUDDER_JS.exists()):
         missing.append(f"the SDKs' npm packages in {MODULES}: npm ci --prefix tests/browser")
