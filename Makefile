@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo-workspace
 PORT ?= 8000
 
-.PHONY: install demo serve test lint format bench lock clean
+.PHONY: install demo serve test lint format bench bench-quick lock clean
 
 # Every installed package comes from requirements.lock (exact versions and hashes); unicx itself
 # is installed editable on top, without resolving anything. `make lock` refreshes the lock.
@@ -35,6 +35,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# Every headline benchmark at reduced scale (< 10 min), each figure beside its same-run
+# baseline; re-run when a change touches ingest, identity, segments, recommendations, journeys.
+bench-quick: $(STAMP)
+	$(BIN)/python bench/quick.py
 
 # On purpose only (a new dependency, a security release, a monthly refresh): docs/dependencies.md.
 lock: $(STAMP)

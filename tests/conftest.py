@@ -47,7 +47,7 @@ def client(workspace: Workspace) -> Iterator[TestClient]:
 @pytest.fixture
 def server(workspace: Workspace) -> Iterator[ServerProcess]:
     """A real `unicx serve` subprocess on a free port."""
-    proc = ServerProcess(workspace.path).start()
+    proc = ServerProcess(workspace.path).start(timeout=90)  # a loaded machine starts slowly
     try:
         yield proc
     finally:

@@ -15,6 +15,12 @@ from pathlib import Path
 
 import httpx
 
+# Stand-ins for providers (SMTP server, SMS gateway, webhook receiver) listen on loopback, which
+# the outbound guard refuses by default (unicx.channels.outbound): the fixtures that start one
+# allow exactly this address, nothing else.
+LOOPBACK = ["127.0.0.1"]
+LOOPBACK_ENV = {"UNICX_OUTBOUND_ALLOW": '["127.0.0.1"]'}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -68,7 +74,9 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    # Generous: start-up (imports, migrations, the serving index) is seconds on a quiet machine
+    # but was seen past 30 s on a loaded 2-core one; only a server that never answers fails.
+    def start(self, timeout: float = 120.0) -> ServerProcess:
         self.log_path = self.workspace.parent / f"server-{self.port}.log"
         log = self.log_path.open("ab")
         cmd = [

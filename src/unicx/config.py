@@ -7,12 +7,14 @@ then ``unicx.toml`` in the workspace directory. Outside development, settings th
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +26,7 @@ from unicx.errors import ConfigError
 
 DB_FILENAME = "unicx.duckdb"
 CONFIG_FILENAME = "unicx.toml"
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*$")
 
 
 class Settings(BaseSettings):
@@ -61,6 +64,13 @@ class Settings(BaseSettings):
     )
     max_batch_bytes: int = Field(
         default=500 * 1024, ge=1024, description="Largest batch request body (Segment: 500 KB)."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body of any route without a limit of its own (traits, "
+        "keys, segments, journeys, …); 413 beyond. Ingest, imports and the catalog feed keep "
+        "theirs.",
     )
     max_depth: int = Field(
         default=32, ge=2, le=256, description="Deepest JSON nesting accepted inside one event."
@@ -226,6 +236,23 @@ class Settings(BaseSettings):
         "click links in messages and for where the browser SDKs' settings send events; "
         "default http://{host}:{port}.",
     )
+    outbound_allow: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Internal destinations channels may connect to: networks in CIDR form "
+        "(10.20.0.0/16), addresses (192.168.1.5) or host names (sms-gw.corp.local). Webhook, "
+        "SMS/push provider URLs and the SMTP host are refused when they resolve to a loopback, "
+        "private, link-local (cloud metadata), CGNAT, multicast or reserved address that is "
+        "not listed here (docs/channels-sms-push-webhook.md).",
+    )
+    click_link_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="Days after a message is queued that its click and open links still "
+        "count; later clicks go to the target without being recorded. Unsubscribe links "
+        "never expire.",
+    )
     journeys_enabled: bool = Field(
         default=True,
         description="While the server runs, advance journeys and deliver queued messages.",
@@ -276,6 +303,19 @@ class Settings(BaseSettings):
         if toml_path is not None and toml_path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allow(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOST_NAME.match(entry):
+                    raise ValueError(
+                        f"{entry[:100]!r} is not a CIDR, address or host name"
+                    ) from None
+        return value
 
     @model_validator(mode="after")
     def check_safe(self) -> Settings:

@@ -27,9 +27,14 @@ def run_file(run_dir: Path) -> Path:
 
 def write_run_info(run_dir: Path, info: RunInfo) -> None:
     run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    run_dir.chmod(0o700)  # a folder made by an older version may be group-readable
     path = run_file(run_dir)
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A file or symlink planted at the temporary name is removed, never followed or reused:
+    # O_EXCL creates a new file of our own, O_NOFOLLOW refuses a link raced in meanwhile.
+    tmp.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    fd = os.open(tmp, flags, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(asdict(info), fh)
     os.replace(tmp, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,12 +23,27 @@ class InitResult:
     key_id: str
 
 
+def private_files(settings: Settings) -> None:
+    """Make every file this process writes from now on private (0600, folders 0700), and
+    tighten the workspace folder and database of an existing workspace.
+
+    The workspace holds personal data: the database, its WAL, exports, rejects and audience
+    files. DuckDB creates its WAL and temporary files itself, with the process umask, so the
+    umask is the one place that covers them all (a unicx process writes nothing meant to be
+    shared)."""
+    os.umask(0o077)
+    for path, mode in ((settings.workspace, 0o700), (settings.db_path, 0o600)):
+        if path.exists() and not path.is_symlink():
+            path.chmod(mode)
+
+
 def open_store(settings: Settings, *, create: bool = False) -> Store:
     """Open (and migrate) the workspace database; refuse a missing one unless creating."""
     if not create and not settings.db_path.exists():
         raise NotFoundError(
             f"no workspace at {settings.workspace} (create it with `unicx init --workspace DIR`)"
         )
+    private_files(settings)
     store = Store(
         settings.db_path,
         log_params=settings.log_sql_params,
@@ -47,7 +63,7 @@ def is_initialized(store: Store) -> bool:
 
 def init_workspace(settings: Settings, *, source_name: str = "default") -> InitResult:
     """Create the workspace, its first source and an admin secret key (shown once)."""
-    settings.workspace.mkdir(parents=True, exist_ok=True)
+    settings.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = open_store(settings, create=True)
     try:
         if is_initialized(store):

@@ -96,7 +96,7 @@ def test_a_failing_sync_neither_stops_the_others_nor_floods_the_log(
                        destination="google_customer_match", config={"every": "1h"})  # fmt: skip
     create_sync(store, name="Stays", segment_ref="Pro",
                 destination="google_customer_match", config={"every": "1h"})  # fmt: skip
-    svc.delete(svc.get("Free").segment_id)
+    svc.delete(svc.get("Free").segment_id, force=True)  # deleted under a sync on purpose
     scheduler = AudienceScheduler(store, settings, clock)
     with caplog.at_level(logging.WARNING, logger="unicx.channels.audience_schedule"):
         for _ in range(3):

@@ -225,7 +225,7 @@ def test_bad_input(ws: tuple[Store, Settings, dict[str, str]]) -> None:
     with pytest.raises(NotFoundError):
         run_sync(store, settings, "aud_nope", mode="full")
     svc = SegmentService(store, settings)
-    svc.delete(svc.get("Pro").segment_id)
+    svc.delete(svc.get("Pro").segment_id, force=True)  # deleted under a sync on purpose
     with pytest.raises(ConflictError, match="deleted"):
         run_sync(store, settings, sync.sync_id, mode="full")
 

@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import Workspace
-from tests.helpers import free_port
+from tests.helpers import LOOPBACK, free_port
 from tests.smtp import Inbox
 from tests.smtp import start as _start
 from unicx.channels import tracking
@@ -64,7 +64,9 @@ def store(workspace: Workspace) -> Iterator[Store]:
 def channel(store: Store, workspace: Workspace) -> EmailChannel:
     cls = get_channel("email")
     assert cls is EmailChannel
-    return EmailChannel(ChannelContext(store, workspace.settings))
+    # The test SMTP server listens on loopback, which only an allow-list lets through.
+    settings = workspace.settings.model_copy(update={"outbound_allow": LOOPBACK})
+    return EmailChannel(ChannelContext(store, settings))
 
 
 HTML = (

@@ -26,7 +26,7 @@ from unicx.channels.base import (
     get_channel,
 )
 from unicx.channels.config import read_config, save_config
-from unicx.channels.inapp import InAppChannel, InboxConfig, WebChannel
+from unicx.channels.inapp import InAppChannel, InboxConfig, WebChannel, safe_link
 from unicx.channels.inbox import list_messages
 from unicx.channels.person_token import person_token, read_secret
 from unicx.config import Settings, load_settings
@@ -131,7 +131,7 @@ def test_send_is_idempotent_and_sets_expiry(api: TestClient) -> None:
     assert json.loads(content) == {"title": "Ưu đãi cuối tuần", "body": "Giảm 20% cho bạn",
                                    "url": "https://shop.vn/sale", "cta": "Mua ngay"}  # fmt: skip
     with _store(api).session() as s, s.transaction():
-        save_config(s, "in_app", {"ttl_days": 2}, now=datetime.now(UTC))
+        save_config(s, "in_app", {"ttl_days": 2}, now=datetime.now(UTC), allow=[])
     _send(api, msg("m2", channel="in_app"), InAppChannel)
     (ttl2,) = _rows(api, "SELECT expires_at - created_at FROM inbox WHERE message_id = 'm2'", [])
     assert ttl2[0] == timedelta(days=2)
@@ -147,6 +147,35 @@ def test_send_is_idempotent_and_sets_expiry(api: TestClient) -> None:
 def test_bad_content_is_terminal(api: TestClient, content: dict[str, Any], fragment: str) -> None:
     with pytest.raises(TerminalSendError, match=fragment):
         _send(api, msg("bad", **content))
+    assert _rows(api, "SELECT * FROM inbox", []) == []
+
+
+LINKS = [
+    # (link, safe): what a browser would do with it decides.
+    ("/sale", True), ("/sản-phẩm/áo?màu=đỏ#top", True), ("https://shop.example.vn/a?b=1", True),
+    ("http://shop.example.vn:8080/", True), ("HTTPS://SHOP.EXAMPLE.VN/", True),
+    ("/path?next=//elsewhere", True),
+    ("/\\evil.example", False), ("\\\\evil.example", False), ("//evil.example", False),
+    ("/\t/evil.example", False), ("/\n/evil.example", False), ("/\r/evil.example", False),
+    ("https:/evil.example", False), ("https:evil.example", False), ("https:///evil.example", False),
+    ("https://good.example@evil.example", False), ("https://good.example:x@evil.example/", False),
+    ("https://evil.example\\@good.example/", False), ("ht\ttps://evil.example", False),
+    ("javascript:alert(1)", False), ("java\nscript:alert(1)", False), ("data:text/html,x", False),
+    ("vbscript:x", False), ("", False), ("evil.example", False), ("https://", False),
+    ("https://shop.example.vn:99999/", False), ("/a b", False), ("/\x00/evil", False),
+    ("ftp://files.example.vn/", False), ("https://shop.example.vn/\x7f", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("link", "safe"), LINKS)
+def test_safe_link(link: str, safe: bool) -> None:
+    assert safe_link(link) is safe
+
+
+@pytest.mark.parametrize("link", [link for link, safe in LINKS if not safe and link])
+def test_unsafe_links_are_not_stored(api: TestClient, link: str) -> None:
+    with pytest.raises(TerminalSendError, match="'url'"):
+        _send(api, msg("bad", url=link))
     assert _rows(api, "SELECT * FROM inbox", []) == []
 
 
@@ -223,7 +252,7 @@ def test_expired_and_capped_not_listed(api: TestClient, shared: tuple[TestClient
     assert [m["message_id"] for m in res.json()["messages"]] == ["new"]
     # Over max_per_profile, the oldest drop off the list.
     with store.session() as s, s.transaction():
-        save_config(s, "web", {"max_per_profile": 2}, now=datetime.now(UTC))
+        save_config(s, "web", {"max_per_profile": 2}, now=datetime.now(UTC), allow=[])
     for i in range(3):
         _send(api, msg(f"n{i}"))
     page = list_messages(store, "p-lan", channel="web", now=datetime.now(UTC))

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError as PydanticValidationError
 
-from tests.helpers import free_port
+from tests.helpers import LOOPBACK, free_port
 from unicx.channels.base import (
     ChannelContext,
     OutboundMessage,
@@ -112,7 +112,7 @@ def recorder() -> Iterator[Recorder]:
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChannelContext]:
     path: Path = tmp_path_factory.mktemp("ws") / "ws"
-    settings = load_settings(workspace=path)
+    settings = load_settings(workspace=path, outbound_allow=LOOPBACK)  # the recorder's address
     init_workspace(settings)
     store = open_store(settings)
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +22,8 @@ from unicx.errors import NotFoundError
 from unicx.store import Store
 from unicx.workspace import open_store
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+# Recent: click and open links stop counting click_link_days after their message was queued.
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 PROFILE = "prof-anh"
 ADDRESS = "anh.nguyen@example.vn"
 MESSAGE = "run-1.email.2"
@@ -288,3 +289,40 @@ def test_unsubscribe_without_an_address_still_withdraws_consent(
 def test_routes_need_no_api_key_and_stay_out_of_the_schema(app_client: TestClient) -> None:
     paths = app_client.app.openapi()["paths"]  # type: ignore[attr-defined]
     assert not any(p.startswith(("/v1/t/", "/v1/unsubscribe")) for p in paths)
+
+
+def _age(store: Store, message_id: str, days: float) -> None:
+    with store.session() as s, s.transaction():
+        s.execute(
+            "UPDATE messages SET created_at = ? WHERE message_id = ?",
+            [datetime.now(UTC) - timedelta(days=days), message_id],
+            step="t",
+        )
+
+
+def test_click_and_open_links_expire_unsubscribe_does_not(
+    app_client: TestClient, workspace: Workspace
+) -> None:
+    store = _store(app_client)
+    days = workspace.settings.click_link_days
+    assert days == 180  # the documented default
+    target = "https://shop.example.vn/p/1"
+    for mid, age in (("fresh", days - 1), ("old", days + 1), ("ancient", 3 * 365)):
+        seed(store, mid)
+        _age(store, mid, age)
+        got = links(store, workspace, mid)
+        res = app_client.get(urlsplit(tracking.click_url(got, mid, target)).path,
+                             follow_redirects=False)  # fmt: skip
+        # Expired or not, the person lands where the link said.
+        assert res.status_code == 302 and res.headers["location"] == target
+        assert app_client.get(urlsplit(got["open"]).path).status_code == 200
+        res = app_client.post(urlsplit(got["unsubscribe"]).path)
+        assert res.status_code == 200, (mid, res.text)
+    recorded = _rows(store, "SELECT message_id, status FROM message_events ORDER BY ALL")
+    assert sorted(recorded) == sorted(
+        [("fresh", "clicked"), ("fresh", "opened"), ("fresh", "unsubscribed"),
+         ("old", "unsubscribed"), ("ancient", "unsubscribed")]
+    )  # fmt: skip
+    events = _rows(store, "SELECT event FROM events WHERE event IN ('Message Clicked', "
+                          "'Email Opened')")  # fmt: skip
+    assert sorted(e for (e,) in events) == ["Email Opened", "Message Clicked"]

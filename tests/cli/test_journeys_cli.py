@@ -18,6 +18,7 @@ from tests.helpers import ServerProcess
 from tests.segments.fixture import build
 from unicx.channels.outbox import Outbox
 from unicx.cli.main import app
+from unicx.config import CONFIG_FILENAME, load_settings
 from unicx.journeys.clock import Clock
 from unicx.journeys.worker import JourneyEngine
 from unicx.segments.models import SegmentCreate
@@ -230,11 +231,12 @@ class Ran:
 
     def step(self) -> None:
         """One engine tick and one dispatch, as the server's threads would do them."""
-        store = open_store(self.workspace.settings)
+        settings = load_settings(workspace=self.workspace.path)  # with its unicx.toml
+        store = open_store(settings)
         try:
             clock = Clock()
-            JourneyEngine(store, self.workspace.settings, clock).tick()
-            Outbox(store, self.workspace.settings, clock).dispatch()
+            JourneyEngine(store, settings, clock).tick()
+            Outbox(store, settings, clock).dispatch()
         finally:
             store.close()
 
@@ -253,6 +255,8 @@ def ran(
     finally:
         store.close()
     ws = workspace.path
+    # The receiver listens on loopback: the CLI and the dispatch read this allow-list.
+    (ws / CONFIG_FILENAME).write_text('outbound_allow = ["127.0.0.1"]\n')
     hook = write(tmp_path, "hook.json", json.dumps({"signing_secret": "s" * 32, "max_attempts": 1}))
     assert cli(ws, "messaging", "channel-set", "webhook", str(hook)).exit_code == 0
     file = write(tmp_path, "hook.yaml", HOOK.replace("URL", recorder.url))

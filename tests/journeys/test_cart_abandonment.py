@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests.channels.test_sms_push import Recorder, recorder  # noqa: F401 (fixture)
 from tests.conftest import Workspace
-from tests.helpers import basic, bearer, quiet_hours_off
+from tests.helpers import LOOPBACK, basic, bearer, quiet_hours_off
 from tests.smtp import Inbox, smtp_server
 from unicx.api import create_app
 from unicx.config import load_settings
@@ -96,7 +96,9 @@ def test_cart_abandonment_end_to_end(
     recorder: Recorder,  # noqa: F811 (the fixture)
 ) -> None:
     inbox, port = smtp
-    settings = load_settings(workspace=workspace.path, clock_control=True, journey_tick_ms=50)
+    settings = load_settings(
+        workspace=workspace.path, clock_control=True, journey_tick_ms=50, outbound_allow=LOOPBACK
+    )
     with TestClient(create_app(settings)) as c:
         admin, wk = bearer(workspace.secret_key), basic(workspace.write_key)
         r = c.put(

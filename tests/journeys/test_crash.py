@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import Workspace
-from tests.helpers import ServerProcess, basic, bearer, eventually, quiet_hours_off
+from tests.helpers import LOOPBACK_ENV, ServerProcess, basic, bearer, eventually, quiet_hours_off
 from tests.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,8 @@ _wait = partial(eventually, timeout=60.0)
 def _server(workspace: Workspace, crash_at: str = "") -> ServerProcess:
     # One sending thread: a kill then never lands in another thread's hand-over window (the
     # few moments between recording handed_over and writing the final "."; docs/journeys.md).
-    env = {"UNICX_JOURNEY_TICK_MS": "50", "UNICX_CRASH_AT": crash_at, "UNICX_SEND_WORKERS": "1"}
+    env = {"UNICX_JOURNEY_TICK_MS": "50", "UNICX_CRASH_AT": crash_at, "UNICX_SEND_WORKERS": "1",
+           **LOOPBACK_ENV}  # fmt: skip
     return ServerProcess(workspace.path, env=env).start(timeout=90)  # a loaded machine is slow
 
 

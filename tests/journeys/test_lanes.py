@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Workspace
-from tests.helpers import basic, bearer, eventually, quiet_hours_off
+from tests.helpers import LOOPBACK, basic, bearer, eventually, quiet_hours_off
 from tests.smtp import smtp_server
 from unicx.api import create_app
 from unicx.config import load_settings
@@ -79,7 +79,9 @@ def _journey(event: str, node: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_hanging_webhooks_do_not_hold_up_email(workspace: Workspace, hanging: Hanging) -> None:
-    settings = load_settings(workspace=workspace.path, journey_tick_ms=50, send_workers=WORKERS)
+    settings = load_settings(
+        workspace=workspace.path, journey_tick_ms=50, send_workers=WORKERS, outbound_allow=LOOPBACK
+    )
     admin, wk = bearer(workspace.secret_key), basic(workspace.write_key)
     with smtp_server() as (inbox, port), TestClient(create_app(settings)) as c:
         email = {"host": "127.0.0.1", "port": port, "from_address": "shop@example.vn"}

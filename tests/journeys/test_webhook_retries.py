@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests.channels.test_sms_push import Recorder, recorder  # noqa: F401 (fixture)
 from tests.conftest import Workspace
-from tests.helpers import basic, bearer, eventually
+from tests.helpers import LOOPBACK, basic, bearer, eventually
 from unicx.api import create_app
 from unicx.channels.webhook import verify_signature
 from unicx.config import load_settings
@@ -87,7 +87,9 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One server for the module (its start is the slow part); each test its own journey."""
     path = tmp_path_factory.mktemp("webhooks") / "ws"
-    settings = load_settings(workspace=path, clock_control=True, journey_tick_ms=50)
+    settings = load_settings(
+        workspace=path, clock_control=True, journey_tick_ms=50, outbound_allow=LOOPBACK
+    )
     workspace = Workspace(path, settings, init_workspace(settings))
     with TestClient(create_app(settings)) as c:
         config = {"signing_secret": SECRET, "max_attempts": 3, "backoff_base_s": 60}

@@ -3,6 +3,7 @@ tombstones stop late events from bringing the person back."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,11 +17,11 @@ from tests.privacy.conftest import Person, insert_events, seed_person
 from unicx.auth.models import Role
 from unicx.cli import privacy as privacy_cli
 from unicx.errors import NotFoundError, ValidationError
-from unicx.identity.models import tombstone_hash
 from unicx.identity.service import IdentityService
 from unicx.privacy.audit import list_audit
 from unicx.privacy.erasure import erase_profile
 from unicx.privacy.export import export_profile
+from unicx.privacy.keyed import pads, tombstone_hash
 from unicx.store import Store
 
 
@@ -71,7 +72,7 @@ def test_erasure_leaves_no_trace_and_spares_others(
     report = erase_profile(
         store, workspace.settings, alice.profile_id, actor="key_9", request_id="DSR-1"
     )
-    assert report.deleted["events"] == 6 and report.deleted["profiles"] == 1
+    assert report.deleted["events"] == 5 and report.deleted["profiles"] == 1
     assert report.identifiers == {
         "anonymous_id": 2,
         "device_id": 1,
@@ -83,10 +84,14 @@ def test_erasure_leaves_no_trace_and_spares_others(
     assert traces(store, alice.secrets()) == {}
     with store.session() as s:
         hashes = {r[0] for r in s.fetchall("SELECT id_hash FROM tombstones", step="t")}
-    assert tombstone_hash("email", alice.email) in hashes and len(hashes) == 6
-    # Bob keeps all of his (but the one event carrying Alice's email).
+        key = pads(s)
+    assert tombstone_hash(key, "email", alice.email) in hashes and len(hashes) == 6
+    # Keyed: the plain SHA-256 of the identifier is not what is stored.
+    assert hashlib.sha256(f"email:{alice.email}".encode()).hexdigest() not in hashes
+    # Bob keeps all of his events; the one carrying Alice's email has it redacted in place.
     bob_after = export_profile(store, bob.profile_id, actor="k")["tables"]
-    assert len(bob_after["events"]) == len(bob_before["events"]) - 1 == 5
+    assert len(bob_after["events"]) == len(bob_before["events"]) == 6
+    assert any(e["traits"] == {"email": "[erased]"} for e in bob_after["events"])
     # Derived tables are recomputed from Bob's remaining events; the others stay as they were.
     derived = ("events", "profile_traits", "computed_traits", "consents")
     for table, rows in bob_before.items():
@@ -94,7 +99,7 @@ def test_erasure_leaves_no_trace_and_spares_others(
             assert bob_after[table] == rows, table
     (entry,) = list_audit(store, action="profile.erase")
     assert (entry.actor, entry.target) == ("key_9", alice.profile_id)
-    assert entry.detail["request_id"] == "DSR-1" and entry.detail["deleted"]["events"] == 6
+    assert entry.detail["request_id"] == "DSR-1" and entry.detail["deleted"]["events"] == 5
     assert _count(store, "SELECT count(*) FROM audit_log WHERE action = 'profile.export'") == 3
 
 

@@ -144,7 +144,7 @@ def test_delete_by_name(workspace: Workspace, tmp_path: Path) -> None:
     for f in (file, users):
         assert runner.invoke(app, ["segments", "apply", str(f), "-w", ws]).exit_code == 0
     refused = runner.invoke(app, ["segments", "delete", "Reachable", "-w", ws])
-    assert refused.exit_code == 1 and "used by Uses reachable" in refused.output
+    assert refused.exit_code == 1 and "used by segment 'Uses reachable'" in refused.output
     for name in ("uses reachable", "Reachable"):  # names match case-insensitively
         deleted = runner.invoke(app, ["segments", "delete", name, "-w", ws])
         assert deleted.exit_code == 0, deleted.output

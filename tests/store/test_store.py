@@ -92,3 +92,11 @@ def test_migration_9_gives_existing_workspaces_a_person_token_secret(tmp_path: P
         assert migrate(store) == [] and read_secret(store) == secrets[-1]
         store.close()
     assert len(bytes.fromhex(secrets[0])) == 32 and secrets[0] != secrets[1]
+
+
+def test_a_migration_merged_after_a_higher_one_still_applies(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    migrate(store, migrations=tuple(m for m in MIGRATIONS if m.version != 9))
+    assert current_version(store) == MIGRATIONS[-1].version > 9
+    assert migrate(store) == [9] and len(read_secret(store)) == 64
+    store.close()

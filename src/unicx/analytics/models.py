@@ -187,7 +187,7 @@ class Report(BaseModel):
         header = [c for f in fields for c in ([f"{f}_{i}" for i in width] if f in lists else [f])]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([safe_cell(h) for h in header])
         for row in self.rows:
             values: list[Any] = []
             for f in fields:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from unicx import __version__
 from unicx.api import (
@@ -37,6 +38,7 @@ from unicx.api import (
     tracking,
     traits,
 )
+from unicx.api.bodylimit import BodyLimit
 from unicx.api.context import AppContext
 from unicx.api.cors import WriteKeyCors
 from unicx.auth.service import AccessService
@@ -159,4 +161,11 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     app.include_router(ingest.beacon_router)
     app.add_middleware(WriteKeyCors)
     app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=_own_limits())
     return app
+
+
+def _own_limits() -> set[str]:
+    """Routes that stream their body against a limit of their own (docs/limits.md)."""
+    paths = {route.path for route in ingest.router.routes if isinstance(route, APIRoute)}
+    return paths | {"/v1/imports", "/v1/catalog/items", "/v1/catalog/import"}

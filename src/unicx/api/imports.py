@@ -32,10 +32,13 @@ from unicx.profiles.imports import (
     IMPORT_KINDS,
     ImportReport,
     get_import,
+    hold_upload,
     imports_dir,
     list_imports,
     parse_mapping,
+    release_upload,
     run_import,
+    text_encoding,
 )
 
 router = APIRouter(prefix="/v1", tags=["imports"])
@@ -81,7 +84,13 @@ async def create_import(request: Request, ctx: Ctx, principal: ImportsWriter) ->
             raise _too_large(ctx.settings.import_max_bytes)
         options = _options(form)
         path = imports_dir(ctx.settings) / f"upload_{uuid.uuid4().hex}_{_safe_name(upload)}"
-        await run_in_threadpool(_save, upload, path)
+        hold_upload(path)
+        try:
+            await run_in_threadpool(_save, upload, path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            release_upload(path)
+            raise
     finally:
         await form.close()
     try:
@@ -93,10 +102,12 @@ async def create_import(request: Request, ctx: Ctx, principal: ImportsWriter) ->
             actor=f"api:{principal.name}",
             progress=None,
             file_name=_safe_name(upload),
+            max_bytes=ctx.settings.import_max_bytes,
             **options,
         )
     finally:
         path.unlink(missing_ok=True)
+        release_upload(path)
 
 
 @router.get("/imports", response_model=list[ImportReport])
@@ -172,7 +183,8 @@ def _options(form: FormData) -> dict[str, Any]:
     return {
         "kind": kind,
         "mapping": _mapping(fields.get("mapping")),
-        "encoding": fields.get("encoding") or None,
+        # Checked before the upload is saved: no codec name reaches the reader unchecked.
+        "encoding": text_encoding(fields["encoding"]) if fields.get("encoding") else None,
         "max_errors": _int(fields.get("max_errors"), "max_errors"),
         "keep_unmapped": fields.get("keep_unmapped", "").lower() in ("1", "true", "yes", "on"),
         "date_order": date_order,

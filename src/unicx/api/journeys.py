@@ -41,7 +41,7 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _service(ctx: Ctx) -> JourneyService:
-    return JourneyService(ctx.store)
+    return JourneyService(ctx.store, outbound_allow=ctx.settings.outbound_allow)
 
 
 def _woken(ctx: Ctx, result: dict[str, Any]) -> dict[str, Any]:

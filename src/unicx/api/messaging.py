@@ -97,7 +97,15 @@ async def set_channel_config(
         with ctx.store.session() as s, s.transaction():
             return {
                 "channel": name,
-                "config": redacted(save_config(s, name, body.config, now=ctx.clock.now())),
+                "config": redacted(
+                    save_config(
+                        s,
+                        name,
+                        body.config,
+                        now=ctx.clock.now(),
+                        allow=ctx.settings.outbound_allow,
+                    )
+                ),
             }
 
     return await run_in_threadpool(run)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 
+from unicx.api.context import AppContext
 from unicx.api.deps import (
     Ctx,
     PrivacyEraser,
@@ -81,7 +83,13 @@ async def erase(
         profile_id,
         actor=who.key_id,
         request_id=request_id,
+        forget_buffered=_forget_buffered(ctx),
     )
+
+
+def _forget_buffered(ctx: AppContext) -> Callable[[str], object] | None:
+    recommender = ctx.recommender
+    return None if recommender is None else recommender.log.forget
 
 
 @router.get("/audit", response_model=list[AuditEntry])

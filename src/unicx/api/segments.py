@@ -30,6 +30,7 @@ from unicx.segments.models import (
     ProfileSegment,
     RefreshResult,
     SegmentCreate,
+    SegmentDeleted,
     SegmentPublic,
     SegmentUpdate,
     SizePoint,
@@ -243,11 +244,27 @@ async def update_segment(
     )
 
 
-@router.delete("/segments/{segment_id}", status_code=204)
-async def delete_segment(ctx: Ctx, _: SegmentsWriter, segment_id: SegmentId) -> Response:
-    """Retire a segment (409 while another segment references it)."""
-    await run_in_threadpool(_service(ctx).delete, segment_id)
-    return Response(status_code=204)
+@router.delete(
+    "/segments/{segment_id}",
+    status_code=204,
+    response_model=None,
+    responses={200: {"model": SegmentDeleted, "description": "Deleted with force=true"}},
+)
+async def delete_segment(
+    ctx: Ctx,
+    _: SegmentsWriter,
+    segment_id: SegmentId,
+    force: Annotated[
+        bool, Query(description="Delete even if journeys, offers or audience syncs use it")
+    ] = False,
+) -> Response:
+    """Retire a segment. 409 names who uses it: other segments (always refused), journeys,
+    offers and audience syncs (refused unless ``force=true``, which answers 200 with them)."""
+    users = await run_in_threadpool(_service(ctx).delete, segment_id, force=force)
+    if not force:
+        return Response(status_code=204)
+    report = SegmentDeleted(segment_id=segment_id, used_by=users)
+    return Response(report.model_dump_json(), media_type="application/json")
 
 
 @router.get("/segments/{segment_id}/members", response_model=MemberPage)

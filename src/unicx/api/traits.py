@@ -50,12 +50,13 @@ async def definitions(ctx: Ctx, _: ProfilesReader) -> list[TraitDefinition]:
 
 def _validate(store: Store, trait: CustomTrait) -> ValidationResult:
     with store.session() as s:
-        return ValidationResult(name=trait.name, compiled_sql=validate_custom_trait(s, trait))
+        return ValidationResult(name=trait.name, compiled_sql=validate_custom_trait(s, trait).sql)
 
 
 @router.post("/validate", response_model=ValidationResult)
-async def validate(ctx: Ctx, _: ProfilesReader, body: CustomTrait) -> ValidationResult:
-    """Check a custom trait without saving it (400 names the broken rule)."""
+async def validate(ctx: Ctx, _: ProfilesWriter, body: CustomTrait) -> ValidationResult:
+    """Check a custom trait without saving it (400 names the broken rule). It runs the
+    expression (a dry run), so it needs the permission to save one: ``profiles:write``."""
     return await run_in_threadpool(_validate, ctx.store, body)
 
 

@@ -4,7 +4,9 @@ Write keys identify a source and are public in practice (they sit in browsers an
 they are stored as issued and shown in listings, as Segment does. Secret keys grant reads and
 administration, so only a SHA-256 hash is stored (they are 256 random bits: a slow hash adds
 nothing) and the secret is shown once. Both are cached in memory for the hot path; every change
-goes through this service, which keeps the caches true.
+goes through this service, which keeps the caches true: a reload that read the table before a
+revocation committed must not store what it read, or the revoked key would be cached again
+until the next change (see :class:`Snapshot`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from unicx.auth.models import (
     ApiKeyCreated,
@@ -25,6 +29,8 @@ from unicx.auth.models import (
 from unicx.errors import NotFoundError
 from unicx.store import Session, Store
 
+T = TypeVar("T")
+RELOADS = 3
 WRITE_KEY_PREFIX = "wk_"
 SECRET_KEY_PREFIX = "sk_"
 
@@ -37,12 +43,44 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class Snapshot(Generic[T]):
+    """An in-memory copy of a table, dropped by :meth:`invalidate` after each change. Each
+    invalidation bumps a generation; a reload keeps its result only if the generation did not
+    move while it read, so a reload racing a revocation cannot bring the revoked key back."""
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self._generation = 0
+
+    def get(self) -> T:
+        cached = self._value
+        if cached is not None:
+            return cached
+        for _ in range(RELOADS - 1):
+            with self._lock:
+                generation = self._generation
+            value = self._load()
+            with self._lock:
+                if generation == self._generation:
+                    self._value = value
+                    return value
+        # Changed under every reload: answer from one more read (it overlaps the changes),
+        # cache nothing.
+        return self._load()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._value = None
+
+
 class AccessService:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._lock = threading.Lock()
-        self._write_keys: dict[str, str] | None = None
-        self._secret_keys: dict[str, Principal] | None = None
+        self._write_keys = Snapshot(self._read_write_keys)
+        self._secret_keys = Snapshot(self._read_secret_keys)
         self._ephemeral: dict[str, Principal] = {}
 
     # -- sources and write keys ---------------------------------------------------------
@@ -140,22 +178,16 @@ class AccessService:
 
     def resolve_write_key(self, write_key: str) -> str | None:
         """Source id of an active write key, else None. Called on every ingest request."""
-        cache = self._write_keys
-        if cache is None:
-            cache = self._load_write_keys()
-        return cache.get(write_key)
+        return self._write_keys.get().get(write_key)
 
-    def _load_write_keys(self) -> dict[str, str]:
+    def _read_write_keys(self) -> dict[str, str]:
         with self._store.session() as s:
             rows = s.fetchall(
                 "SELECT k.write_key, k.source_id FROM write_keys k JOIN sources s USING "
                 "(source_id) WHERE k.revoked_at IS NULL AND s.revoked_at IS NULL",
                 step="write_keys.load",
             )
-        cache = {str(k): str(src) for k, src in rows}
-        with self._lock:
-            self._write_keys = cache
-        return cache
+        return {str(k): str(src) for k, src in rows}
 
     # -- secret API keys ----------------------------------------------------------------
 
@@ -208,21 +240,15 @@ class AccessService:
         digest = hash_secret(secret)
         if digest in self._ephemeral:
             return self._ephemeral[digest]
-        cache = self._secret_keys
-        if cache is None:
-            cache = self._load_secret_keys()
-        return cache.get(digest)
+        return self._secret_keys.get().get(digest)
 
-    def _load_secret_keys(self) -> dict[str, Principal]:
+    def _read_secret_keys(self) -> dict[str, Principal]:
         with self._store.session() as s:
             rows = s.fetchall(
                 "SELECT key_hash, key_id, name, role FROM api_keys WHERE revoked_at IS NULL",
                 step="api_keys.load",
             )
-        cache = {str(h): Principal(key_id=k, name=n, role=Role(r)) for h, k, n, r in rows}
-        with self._lock:
-            self._secret_keys = cache
-        return cache
+        return {str(h): Principal(key_id=k, name=n, role=Role(r)) for h, k, n, r in rows}
 
     def issue_ephemeral_admin(self) -> str:
         """A process-lifetime admin secret for the local CLI; never stored in the database."""
@@ -233,6 +259,5 @@ class AccessService:
         return secret
 
     def _invalidate(self) -> None:
-        with self._lock:
-            self._write_keys = None
-            self._secret_keys = None
+        self._write_keys.invalidate()
+        self._secret_keys.invalidate()

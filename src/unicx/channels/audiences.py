@@ -20,6 +20,7 @@ if anything fails, so the next delta is always computed against what was really 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import uuid
@@ -33,10 +34,20 @@ from pydantic import ValidationError as PydanticValidationError
 from unicx.channels.ads import DESTINATIONS, current_keys_sql, publish, write_csv
 from unicx.channels.config import pydantic_issues
 from unicx.config import Settings
-from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
+from unicx.errors import (
+    ConflictError,
+    FieldIssue,
+    NotFoundError,
+    RetryableStoreError,
+    ValidationError,
+)
 from unicx.identity.normalize import fold_name
 from unicx.journeys.definition import duration_seconds
+from unicx.privacy.erasure import ERASED_MEMBER
 from unicx.store import Session, Store
+from unicx.store.compact import rewrite_database
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["full", "delta"]
 KeyType = Literal["email", "phone"]
@@ -252,13 +263,34 @@ def run_sync(
         try:
             with store.session() as s, s.transaction():
                 sync = _get(s, sync_id)
+                erased = _erased_members(s, sync.sync_id)
                 run = _diff_and_write(s, settings, sync, mode, now, published)
-            return run
         except BaseException:
             # The transaction rolled back: the files must not outlive it.
             for path in published:
                 path.unlink(missing_ok=True)
             raise
+    if erased:
+        _compact_after_erasure(store)
+    return run
+
+
+def _erased_members(s: Session, sync_id: str) -> int:
+    """Identifiers of erased people kept only to send their removal (privacy.erasure)."""
+    row = s.fetchone(
+        "SELECT count(*) FROM audience_sync_members WHERE sync_id = ? AND profile_id = ?",
+        [sync_id, ERASED_MEMBER],
+        step="aud.erased",
+    )
+    return int(row[0]) if row else 0
+
+
+def _compact_after_erasure(store: Store) -> None:
+    """The removal is sent and the rows deleted; the file must not keep their bytes."""
+    try:
+        rewrite_database(store)
+    except RetryableStoreError as exc:
+        log.warning("database not rewritten after sending erased people's removal: %s", exc)
 
 
 _KEYS_SQL: Final[dict[str, str]] = {

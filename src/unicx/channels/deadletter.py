@@ -8,11 +8,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from unicx.errors import ConflictError, NotFoundError
-from unicx.store import Store
+from unicx.channels.config import read_config
+from unicx.channels.retry import policy_for
+from unicx.errors import ConflictError, NotFoundError, UnicxError
+from unicx.store import Session, Store
 
 MAX_DEAD_PAGE = 1000
 REPLAYABLE = ("dead", "failed")
+STOPPED = "the server stopped while sending it, at every try: given up"
 
 
 def list_dead(
@@ -27,6 +30,38 @@ def list_dead(
             {"c": channel, "limit": max(1, min(limit, MAX_DEAD_PAGE))},
             step="deadletter.list",
         )
+
+
+def bury_exhausted(s: Session, now: datetime) -> int:
+    """At start-up, before ``sending`` messages are queued again: those that used up their
+    channel's max_attempts (each claim counts one) become dead instead. How many."""
+    buried = 0
+    for (channel,) in s.fetchall(
+        "SELECT DISTINCT channel FROM messages WHERE status = 'sending'", step="deadletter.stuck"
+    ):
+        try:
+            config: Any = read_config(s, str(channel))
+        except UnicxError:  # a channel no longer registered, or a config it refuses now
+            config = None
+        # ">": one try more than max_attempts at most, so a message claimed but not yet sent
+        # when the server stopped still gets its last try.
+        params = {"c": channel, "max": policy_for(str(channel), config).max_attempts,
+                  "now": now, "why": STOPPED}  # fmt: skip
+        s.execute(
+            "INSERT INTO message_events SELECT message_id, profile_id, channel, 'dead', $now, "
+            "json_object('error', $why, 'attempt', attempts) FROM messages "
+            "WHERE status = 'sending' AND channel = $c AND attempts > $max",
+            params,
+            step="deadletter.bury_log",
+        )
+        row = s.fetchone(
+            "UPDATE messages SET status = 'dead', reason = 'send_failed', last_error = $why, "
+            "updated_at = $now WHERE status = 'sending' AND channel = $c AND attempts > $max",
+            params,
+            step="deadletter.bury",
+        )
+        buried += int(row[0]) if row else 0
+    return buried
 
 
 def replay(store: Store, message_id: str, *, now: datetime) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from unicx.channels.base import (
     TerminalSendError,
     register,
 )
+from unicx.channels.outbound import PinnedSMTP, PinnedSMTPSSL, resolve
 from unicx.channels.tracking import click_url
 
 _HREF = re.compile(r'href=(["\'])(https?://[^"\']+)\1', re.IGNORECASE)
@@ -45,6 +46,7 @@ MAX_TRACKED_URL = 2000
 # message, so it waits for a fix instead of failing for good.
 _CONFIG_CODES = frozenset({530, 534, 535, 538})
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
 _UNCONFIRMED = "the connection dropped after the end of data: taken as delivered, not resent"
 
 
@@ -65,6 +67,10 @@ class SmtpConfig(BaseModel):
     timeout_s: float = Field(default=10, gt=0, le=120)
     track_opens: bool = True
     track_clicks: bool = True
+
+    def destinations(self) -> list[tuple[str, str, int]]:
+        """(field, host, port) this config connects to, for the save-time SSRF check."""
+        return [("host", self.host, self.port)]
 
 
 # The message is built with the stdlib's compat32 API (headers are the strings we give it):
@@ -128,6 +134,7 @@ class EmailChannel:
 
     def __init__(self, ctx: ChannelContext) -> None:
         self._local = threading.local()
+        self._allow = ctx.settings.outbound_allow
 
     def build(self, message: OutboundMessage, config: SmtpConfig) -> Built:
         """The MIME message: text + HTML alternatives, tracking applied to the HTML only (the
@@ -186,17 +193,14 @@ class EmailChannel:
         if conn is not None and getattr(self._local, "key", None) == key:
             return conn
         self._close()
+        address = resolve(config.host, config.port, allow=self._allow, what="SMTP host")
+        where = {"host": config.host, "port": config.port, "timeout": config.timeout_s}
         if config.security == "tls":
-            conn = smtplib.SMTP_SSL(
-                config.host,
-                config.port,
-                timeout=config.timeout_s,
-                context=ssl.create_default_context(),
-            )
+            conn = PinnedSMTPSSL(address, context=ssl.create_default_context(), **where)
         else:
-            conn = smtplib.SMTP(config.host, config.port, timeout=config.timeout_s)
-            if config.security == "starttls":
-                conn.starttls(context=ssl.create_default_context())
+            conn = PinnedSMTP(address, **where)
+        if config.security == "starttls":
+            conn.starttls(context=ssl.create_default_context())
         if config.username:
             conn.login(config.username, config.password or "")
         if conn.sock is not None:
@@ -234,8 +238,8 @@ class EmailChannel:
                 code, reply = next(iter(exc.recipients.values()))
                 self._reset()
                 if 400 <= code < 500:
-                    raise RetryableSendError(f"SMTP {code}: {reply!r}") from None
-                raise TerminalSendError(f"SMTP {code}: {reply!r}", bounce=True) from None
+                    raise RetryableSendError(_reply(code, reply)) from None
+                raise TerminalSendError(_reply(code, reply), bounce=True) from None
             except smtplib.SMTPAuthenticationError as exc:
                 self._close()
                 raise RetryableSendError(
@@ -244,14 +248,15 @@ class EmailChannel:
                 ) from None
             except smtplib.SMTPResponseException as exc:
                 self._reset()
+                summary = _reply(exc.smtp_code, exc.smtp_error)
                 if exc.smtp_code in _CONFIG_CODES:
                     raise RetryableSendError(
-                        f"SMTP {exc.smtp_code}: {exc.smtp_error!r}: the server wants "
-                        "authentication or TLS: check the email channel config"
+                        f"{summary}: the server wants authentication or TLS: check the email "
+                        "channel config"
                     ) from None
                 if 400 <= exc.smtp_code < 500:
-                    raise RetryableSendError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
-                raise TerminalSendError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
+                    raise RetryableSendError(summary) from None
+                raise TerminalSendError(summary) from None
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self._close()
                 # A kept-alive connection the server dropped while idle: reconnect once.
@@ -272,6 +277,15 @@ class EmailChannel:
                 conn.rset()
         except (OSError, smtplib.SMTPException):
             self._close()
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    """An SMTP reply as the log keeps it: the code and its enhanced status (RFC 3463, e.g.
+    5.1.1), not the server's free text, which an internal service would fill with its own
+    answer (the message log is readable by analysts)."""
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    enhanced = _ENHANCED.match(raw.strip())
+    return f"SMTP {code}" + (f" {enhanced.group(0)}" if enhanced else "")
 
 
 def _transmit(conn: smtplib.SMTP, msg: Built, handover: Callable[[], None] | None) -> bool:

@@ -5,7 +5,8 @@ client per vendor, a channel config names the URL, the auth and a Jinja body tem
 
     {"to": {{ to | tojson }}, "message": {{ text | tojson }}, "from": {{ sender | tojson }}}
 
-The template runs in Jinja's immutable sandbox with ``StrictUndefined`` (a misspelt variable
+The template (unicx.personalize.bodies) renders in the bounded template worker, in Jinja's
+immutable sandbox with ``StrictUndefined`` (a misspelt variable
 is an error at save time, not an empty field at send time) and a ``tojson`` filter, so values
 are always JSON-escaped: a message text with quotes cannot break or inject into the body.
 
@@ -20,21 +21,21 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Mapping
-from functools import lru_cache
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import httpx
-from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from unicx.channels.base import RetryableSendError, SendResult, TerminalSendError
+from unicx.channels.outbound import host_port, pinned_request
+from unicx.personalize.bodies import MAX_BODY as MAX_BODY  # what webhooks send, too
+from unicx.personalize.sandbox import render_isolated
 
 log = logging.getLogger(__name__)
 
 MAX_TEMPLATE = 10_000
-MAX_BODY = 256 * 1024  # a rendered request body; an SMS or push is far smaller
 MAX_RESPONSE = 1024 * 1024  # what is read of a provider's answer
 MAX_HEADERS = 50
 VARIABLES = ("to", "text", "title", "body", "message_id", "sender", "extra")
@@ -49,16 +50,6 @@ DEFAULT_BODY_TEMPLATE = (
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 _ID_PATH = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
-
-
-def _tojson(value: Any) -> str:
-    # Plain JSON (not Jinja's HTML-safe variant): the body goes to an API, not a page.
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_ENV.globals.clear()  # nothing to climb from: no range/cycler/namespace
-_ENV.filters["tojson"] = _tojson
 
 
 class NoAuth(BaseModel):
@@ -171,38 +162,36 @@ def check_http_url(url: str, *, what: str, error: type[Exception]) -> httpx.URL:
     return parsed
 
 
-@lru_cache(maxsize=64)
-def _compiled(template: str) -> Template:
-    """A provider's body template is the same for every message: compile it once."""
-    return _ENV.from_string(template)
-
-
 def render_body(template: str, variables: Mapping[str, Any]) -> bytes:
-    """The request body: the template rendered and checked to be JSON."""
-    try:
-        text = _compiled(template).render({name: variables.get(name) for name in VARIABLES})
-    except TemplateError as exc:
-        raise TerminalSendError(f"body_template does not render: {exc}") from None
-    if len(text) > MAX_BODY:
-        raise TerminalSendError(f"rendered body is over {MAX_BODY} characters")
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TerminalSendError(f"body_template does not render JSON: {exc}") from None
-    return text.encode()
+    """The request body: the template rendered (in the bounded template worker) and checked
+    to be JSON."""
+    context = {name: variables.get(name) for name in VARIABLES}
+    answer = render_isolated(template, context, kind="json")
+    if answer.issue is not None:
+        raise TerminalSendError(answer.issue[2])
+    return (answer.out or "").encode()
 
 
 _local = threading.local()
+MAX_CLIENTS = 32  # per thread: providers and webhook hosts a workspace talks to
 
 
-def _client() -> httpx.Client:
-    """One client (connection pool) per worker thread: keeps TLS sessions warm, and httpx's
-    Client is not documented as thread-safe."""
-    client: httpx.Client | None = getattr(_local, "client", None)
-    if client is None:
-        client = httpx.Client(follow_redirects=False, trust_env=False)
-        _local.client = client
-    return client
+def _client(host: str) -> httpx.Client:
+    """One client (connection pool) per worker thread and host name: keeps TLS sessions
+    warm, and httpx's Client is not documented as thread-safe. Per host name because requests
+    go to the checked IP address (:mod:`unicx.channels.outbound`), and a pool keyed by that
+    address would hand a TLS connection verified for one name to a request for another name
+    on the same address."""
+    clients: OrderedDict[str, httpx.Client] | None = getattr(_local, "clients", None)
+    if clients is None:
+        clients = _local.clients = OrderedDict()
+    if host in clients:
+        clients.move_to_end(host)
+        return clients[host]
+    if len(clients) >= MAX_CLIENTS:
+        clients.popitem(last=False)[1].close()
+    clients[host] = httpx.Client(follow_redirects=False, trust_env=False)
+    return clients[host]
 
 
 def request(
@@ -212,35 +201,45 @@ def request(
     headers: Mapping[str, str],
     *,
     timeout_s: float,
+    allow: Sequence[str],
     bounce_statuses: frozenset[int] = frozenset(),
     what: str = "provider",
 ) -> tuple[int, bytes]:
-    """Send ``body``; return (status, answer) for a 2xx or raise by the status mapping."""
+    """Send ``body`` to the checked address of ``url`` (:mod:`unicx.channels.outbound`);
+    return (status, answer) for a 2xx or raise by the status mapping. The error names the
+    status only: an answer's body is never kept (it would show an internal service's reply
+    to whoever reads the message log)."""
     try:
-        with _client().stream(
-            method, url, content=body, headers=dict(headers), timeout=timeout_s
-        ) as resp:
-            answer = b""
-            for chunk in resp.iter_bytes():
-                answer += chunk
-                if len(answer) > MAX_RESPONSE:
-                    break
+        client = _client(httpx.URL(url).host)
+        with pinned_request(client, method, url, allow=allow, what=what, content=body,
+                            headers=dict(headers), timeout=timeout_s) as resp:  # fmt: skip
+            answer = _read(resp)
             status = resp.status_code
     except httpx.TimeoutException:
         raise RetryableSendError(f"{what} timed out after {timeout_s:g} s") from None
     except httpx.TransportError as exc:
-        # Connection refused/reset, DNS failure, TLS or protocol error: the next try may work.
+        # Connection refused/reset, TLS or protocol error: the next try may work.
         raise RetryableSendError(f"{what} unreachable: {type(exc).__name__}") from None
-    except httpx.InvalidURL as exc:
-        raise TerminalSendError(f"{what} URL is invalid: {exc}") from None
+    except httpx.InvalidURL:
+        raise TerminalSendError(f"{what} URL is invalid") from None
     log.debug("%s answered HTTP %s", what, status)
     if 200 <= status < 300:
         return status, answer
-    snippet = answer[:200].decode("utf-8", "replace")
-    message = f"{what} answered HTTP {status}: {snippet}".rstrip(": ")
+    message = f"{what} answered HTTP {status}"
     if status == 429 or status >= 500:
         raise RetryableSendError(message)
+    if 300 <= status < 400:
+        raise TerminalSendError(message + " (a redirect: unicx does not follow redirects)")
     raise TerminalSendError(message, bounce=status in bounce_statuses)
+
+
+def _read(resp: httpx.Response) -> bytes:
+    answer = b""
+    for chunk in resp.iter_bytes():
+        answer += chunk
+        if len(answer) > MAX_RESPONSE:
+            break
+    return answer
 
 
 class ProviderChannelConfig(BaseModel):
@@ -252,6 +251,12 @@ class ProviderChannelConfig(BaseModel):
     receipt_token: str = Field(
         default="", max_length=200, description="secret of the delivery-receipt URL; empty = off"
     )
+
+    def destinations(self) -> list[tuple[str, str, int]]:
+        """(field, host, port) this config connects to, for the save-time SSRF check."""
+        if not self.provider.url:
+            return []
+        return [("provider.url", *host_port(httpx.URL(self.provider.url)))]
 
 
 def _auth_headers(config: HttpProviderConfig) -> dict[str, str]:
@@ -284,8 +289,11 @@ def provider_id(answer: bytes, path: str | None) -> str | None:
     return None
 
 
-def post(config: HttpProviderConfig, variables: Mapping[str, Any]) -> SendResult:
-    """Render the body from ``variables`` and send it; SendResult carries the provider's id."""
+def post(
+    config: HttpProviderConfig, variables: Mapping[str, Any], *, allow: Sequence[str]
+) -> SendResult:
+    """Render the body from ``variables`` and send it to a public address (or one ``allow``
+    lists); SendResult carries the provider's id."""
     if not config.url:
         raise TerminalSendError("the provider has no url configured")
     body = render_body(config.body_template, variables)
@@ -301,6 +309,7 @@ def post(config: HttpProviderConfig, variables: Mapping[str, Any]) -> SendResult
         body,
         headers,
         timeout_s=config.timeout_s,
+        allow=allow,
         bounce_statuses=frozenset(config.bounce_statuses),
     )
     return SendResult(provider_id=provider_id(answer, config.provider_id_path),

@@ -9,6 +9,7 @@ inbox) are the same mechanism under two names, so each has its own config and me
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -28,6 +29,8 @@ from unicx.channels.base import (
 INBOX_PARTS = ("title", "body", "url", "image", "cta")
 MAX_CONTENT_BYTES = 16_384
 _LINK_PARTS = ("url", "image")
+# What browsers strip or rewrite inside a URL (C0 controls, space, DEL, backslash).
+_LOOSE = re.compile(r"[\x00-\x20\x7f\\]")
 
 
 class InboxConfig(BaseModel):
@@ -48,11 +51,26 @@ class InboxConfig(BaseModel):
 
 def safe_link(value: str) -> bool:
     """True for an http(s) URL or a site-relative path: the site puts these in ``href``/``src``,
-    so ``javascript:`` or ``data:`` from a template would become script on the page."""
-    if value.startswith("/") and not value.startswith("//"):
-        return True
+    so ``javascript:`` or ``data:`` from a template would become script on the page, and a
+    link that looks relative but is not (``//evil``, ``/\\evil``) would lead off the site.
+
+    Browsers read a URL more loosely than ``urlsplit``: they drop tabs and line breaks
+    anywhere and take ``\\`` for ``/``, so ``/\\evil.example`` and ``/<tab>/evil`` are
+    ``//evil.example``. Such characters (and any control character or space) are refused
+    outright rather than guessed at; an absolute URL must spell ``scheme://host`` and carry no
+    user name (``https://good@evil`` goes to ``evil``)."""
+    if not value or _LOOSE.search(value):
+        return False
+    if value.startswith("/"):
+        return not value.startswith("//")
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    if parts.scheme not in ("http", "https") or not value.lower().startswith(parts.scheme + "://"):
+        return False
+    try:
+        parts.port  # noqa: B018  (raises for a port that is not one)
+    except ValueError:
+        return False
+    return bool(parts.hostname) and "@" not in parts.netloc
 
 
 def inbox_content(content: Mapping[str, Any]) -> dict[str, str]:

@@ -126,7 +126,8 @@ class Lane:
             try:
                 self._outbox.deliver(item, now, DispatchResult())
             except Exception:
-                # Left 'sending': recovered (sent again) at the next start, never dropped.
+                # Only recording the outcome can fail here (the outbox turns a channel's own
+                # exceptions into retries): left 'sending', recovered at the next start.
                 log.exception("delivering %s failed", item.row["message_id"])
             finally:
                 room.release()

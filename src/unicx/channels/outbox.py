@@ -39,6 +39,7 @@ from unicx.channels.base import (
     get_channel,
 )
 from unicx.channels.config import read_config
+from unicx.channels.deadletter import bury_exhausted
 from unicx.channels.render import Renderer
 from unicx.channels.retry import exhausted, next_delay, policy_for
 from unicx.config import Settings
@@ -140,8 +141,10 @@ class Outbox:
 
     def recover(self) -> int:
         """After a crash: messages claimed but never handed to the provider go back to the
-        queue; those handed over (the provider may have them) are logged as sent, unconfirmed,
-        and never sent again. Returns how many were queued again."""
+        queue, unless their channel's max_attempts is used up (a message that kills the
+        process while sending would otherwise do so at every start): those are dead. Those
+        handed over (the provider may have them) are logged as sent, unconfirmed, and never
+        sent again. Returns how many were queued again."""
         now = self.clock.now()
         with self.store.session() as s, s.transaction():
             s.execute(
@@ -156,6 +159,7 @@ class Outbox:
                 {"now": now, "why": UNCONFIRMED},
                 step="outbox.recover_handed_over",
             )
+            bury_exhausted(s, now)
             row = s.fetchone(
                 "UPDATE messages SET status = 'queued', reason = 'resumed after restart' "
                 "WHERE status = 'sending'",
@@ -347,6 +351,10 @@ class Outbox:
         except SendError as exc:
             self._failed(row, item.config, exc, now, result)
             return
+        except Exception as exc:  # a defect in a channel, not a provider's answer
+            log.exception("the %s channel failed on %s", row["channel"], row["message_id"])
+            self._unexpected(row, item.config, exc, now, result)
+            return
         if self.crash_hook is not None:
             self.crash_hook("after_send")
         summary = json.dumps(_summary(dict(item.message.content)), ensure_ascii=False)
@@ -356,6 +364,27 @@ class Outbox:
     def flush(self) -> None:
         """Write the `sent` records still waiting to ride with a hand-over."""
         self._records.flush()
+
+    def _unexpected(
+        self, row: dict[str, Any], config: Any, exc: Exception, now: datetime, r: DispatchResult
+    ) -> None:
+        """An exception no channel should raise. Left in ``sending`` it would be sent again
+        at every restart; instead it is retried like a provider error, within the channel's
+        ``max_attempts``, then dead (listed, replayable once fixed). A message already
+        handed over (SMTP after the final "." began) is logged sent, unconfirmed, as a
+        restart would: the mail server may have it, and it is never sent twice."""
+        with self.store.session() as s, s.transaction():
+            unconfirmed = s.fetchone(
+                "UPDATE messages SET status = 'sent', sent_at = $now, reason = $why, "
+                "updated_at = $now WHERE message_id = $id AND status = 'handed_over'",
+                {"now": now, "why": UNCONFIRMED, "id": row["message_id"]},
+                step="outbox.unexpected_handed_over",
+            )
+        if unconfirmed and unconfirmed[0]:
+            r.sent += 1
+            return
+        error = RetryableSendError(f"unexpected error in the channel: {type(exc).__name__}")
+        self._failed(row, config, error, now, r)
 
     def _failed(
         self,

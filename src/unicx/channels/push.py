@@ -54,4 +54,4 @@ class PushChannel:
         variables: dict[str, Any] = {"to": token, "title": title, "body": body, "text": body,
                      "message_id": message.message_id, "sender": config.sender,
                      "extra": extra}  # fmt: skip
-        return post(config.provider, variables)
+        return post(config.provider, variables, allow=self.ctx.settings.outbound_allow)

@@ -104,3 +104,20 @@ CREATE TABLE audience_sync_runs (
     files JSON NOT NULL
 );
 """
+
+# Migration 11: errors once kept up to 200 bytes of a provider's or webhook receiver's answer
+# (and an SMTP server's reply text); an answer from an internal service could hold anything,
+# and analysts read the log. Keep the status only, as the code now writes it.
+_ANSWER = r"' answered HTTP ([0-9]{3}): .*$'"
+_SMTP = r"'^SMTP ([0-9]{3}): .*$'"
+SCRUB_ANSWERS_SQL = f"""
+UPDATE messages SET last_error = regexp_replace(
+    regexp_replace(last_error, {_ANSWER}, ' answered HTTP \\1', 's'), {_SMTP}, 'SMTP \\1', 's')
+WHERE regexp_matches(last_error, {_ANSWER}, 's') OR regexp_matches(last_error, {_SMTP}, 's');
+UPDATE message_events SET detail = json_object(
+    'error', regexp_replace(regexp_replace(detail ->> 'error', {_ANSWER},
+                                           ' answered HTTP \\1', 's'), {_SMTP}, 'SMTP \\1', 's'),
+    'attempt', detail -> 'attempt')
+WHERE regexp_matches(detail ->> 'error', {_ANSWER}, 's')
+   OR regexp_matches(detail ->> 'error', {_SMTP}, 's');
+"""

@@ -138,4 +138,4 @@ class SmsChannel:
         variables: dict[str, Any] = {"to": to, "text": text, "sender": config.sender,
                      "message_id": message.message_id, "title": None, "body": text,
                      "extra": {}}  # fmt: skip
-        return post(config.provider, variables)
+        return post(config.provider, variables, allow=self.ctx.settings.outbound_allow)

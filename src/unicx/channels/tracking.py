@@ -1,6 +1,13 @@
 """Links in messages that come back to unicx: one-click unsubscribe (RFC 8058), the open
 pixel and click redirects. Each carries a token signed with the workspace's tracking secret
-(HMAC-SHA256), so it cannot be forged, and a click can only redirect to the URL it signed."""
+(HMAC-SHA256), so it cannot be forged, and a click can only redirect to the URL it signed.
+
+Click and open links count for ``click_link_days`` after their message was queued; later a
+click still leads to its (signed) target, it is just not recorded, and an open is not
+counted: a forwarded or leaked link cannot keep writing events on a person for ever, and
+someone opening an old e-mail is not met by an error page. Unsubscribe links never expire
+(CAN-SPAM asks for 30 days at least, GDPR for withdrawal as easy as consent): they work as
+long as the message log holds the message."""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import json
 import secrets
 import threading
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -123,8 +130,8 @@ def verify(session: Session, token: str, kind: str) -> dict[str, Any]:
 
 def _message(session: Session, message_id: str) -> dict[str, Any]:
     rows = session.fetch_dicts(
-        "SELECT message_id, profile_id, channel, journey_id, node_id, address FROM messages "
-        "WHERE message_id = ?",
+        "SELECT message_id, profile_id, channel, journey_id, node_id, address, created_at "
+        "FROM messages WHERE message_id = ?",
         [message_id],
         step="tracking.message",
     )
@@ -150,9 +157,17 @@ def _props(msg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _expired(msg: dict[str, Any], settings: Settings, now: datetime) -> bool:
+    """True once a click or open link is past ``click_link_days`` (see the module text)."""
+    created: datetime = msg["created_at"]
+    return now - created > timedelta(days=settings.click_link_days)
+
+
 def record_open(store: Store, settings: Settings, token: str, now: datetime) -> None:
     with store.session() as s, s.transaction():
         msg = _message(s, verify(s, token, "o")["m"])
+        if _expired(msg, settings, now):
+            return
         seen = s.fetchone(
             "SELECT 1 FROM message_events WHERE message_id = ? AND status = 'opened'",
             [msg["message_id"]],
@@ -178,6 +193,8 @@ def record_click(store: Store, settings: Settings, token: str, now: datetime) ->
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise NotFoundError("unknown or expired link")
         msg = _message(s, payload["m"])
+        if _expired(msg, settings, now):
+            return url  # still where the person wanted to go, only not recorded
         _log(s, msg, "clicked", now, {"url": url})
         track_for_profile(
             s, settings, msg["profile_id"], "Message Clicked", {**_props(msg), "url": url}, now=now

@@ -136,6 +136,12 @@ class WebhookChannel:
             SIGNATURE_HEADER: sign(config.signing_secret, body, int(time.time())),
         }
         status, _ = request(
-            "POST", url, body, headers, timeout_s=config.timeout_s, what="webhook receiver"
+            "POST",
+            url,
+            body,
+            headers,
+            timeout_s=config.timeout_s,
+            allow=self.ctx.settings.outbound_allow,
+            what="webhook receiver",
         )
         return SendResult(provider_id=None, detail=f"HTTP {status}")

@@ -197,8 +197,8 @@ def _path(ref: str, tail: str = "") -> str:
     return f"/v1/journeys/{quote(ref, safe='')}{tail}"
 
 
-def _svc(store: Store) -> JourneyService:
-    return JourneyService(store)
+def _svc(store: Store, settings: Settings) -> JourneyService:
+    return JourneyService(store, outbound_allow=settings.outbound_allow)
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -208,7 +208,9 @@ def _svc(store: Store) -> JourneyService:
 @reports_errors
 def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Every journey with its status, versions, people entered and in progress."""
-    data = run_on(workspace, lambda store, _: _svc(store).list(), "GET", "/v1/journeys")
+    data = run_on(
+        workspace, lambda store, settings: _svc(store, settings).list(), "GET", "/v1/journeys"
+    )
     if as_json:
         echo(data)
         return
@@ -229,7 +231,14 @@ def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
 def show(workspace: WorkspaceOpt, journey: JourneyArg, as_json: JsonOpt = True) -> None:
     """One journey with its latest definition (always JSON; --json accepted for scripts)."""
     del as_json
-    echo(run_on(workspace, lambda store, _: _svc(store).get(journey), "GET", _path(journey)))
+    echo(
+        run_on(
+            workspace,
+            lambda store, settings: _svc(store, settings).get(journey),
+            "GET",
+            _path(journey),
+        )
+    )
 
 
 def _saved(data: dict[str, Any], as_json: bool, verb: str) -> None:
@@ -255,7 +264,7 @@ def create(workspace: WorkspaceOpt, file: FileArg, as_json: JsonOpt = False) -> 
     raw = _definition(file)
     data = run_on(
         workspace,
-        lambda store, _: _svc(store).create(raw, now=_now()),
+        lambda store, settings: _svc(store, settings).create(raw, now=_now()),
         "POST",
         "/v1/journeys",
         json={"definition": raw},
@@ -277,7 +286,7 @@ def update(
     raw = _definition(file)
     data = run_on(
         workspace,
-        lambda store, _: _svc(store).update(journey, raw, now=_now()),
+        lambda store, settings: _svc(store, settings).update(journey, raw, now=_now()),
         "PUT",
         _path(journey),
         json={"definition": raw},
@@ -299,7 +308,7 @@ def validate(workspace: WorkspaceOpt, file: FileArg, as_json: JsonOpt = False) -
     try:
         data = run_on(
             workspace,
-            lambda store, _: _svc(store).validate(raw, now=_now()),
+            lambda store, settings: _svc(store, settings).validate(raw, now=_now()),
             "POST",
             "/v1/journeys/validate",
             json={"definition": raw},
@@ -412,10 +421,10 @@ def _show_simulation(data: dict[str, Any]) -> None:
 
 def _status_command(name: str, verb: str, status: str | None) -> None:
     def command(workspace: WorkspaceOpt, journey: JourneyArg, as_json: JsonOpt = False) -> None:
-        def local(store: Store, _: Settings) -> Any:
+        def local(store: Store, settings: Settings) -> Any:
             if status is None:
-                return _svc(store).publish(journey, now=_now())
-            return _svc(store).set_status(journey, status, now=_now())
+                return _svc(store, settings).publish(journey, now=_now())
+            return _svc(store, settings).set_status(journey, status, now=_now())
 
         data = run_on(workspace, local, "POST", _path(journey, f"/{name}"))
         if as_json:
@@ -458,7 +467,7 @@ def migrate(
     body = {"from_version": from_version, "to_version": to_version}
     data = run_on(
         workspace,
-        lambda store, _: _svc(store).migrate(
+        lambda store, settings: _svc(store, settings).migrate(
             journey, from_version=from_version, to_version=to_version, now=_now()
         ),
         "POST",

@@ -25,6 +25,7 @@ from unicx.channels.policy import check_policy, read_policy, save_policy
 from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.cli.journeys import echo, plain, read_tree, remote_call, run_on, shows_issues
+from unicx.config import Settings
 from unicx.errors import NotFoundError
 from unicx.store import Store
 
@@ -113,9 +114,10 @@ def channel_set(
     raw = read_tree(file, what="a channel config")
     raw = raw["config"] if set(raw) == {"config"} and isinstance(raw["config"], dict) else raw
 
-    def local(store: Store, _: Any) -> Any:
+    def local(store: Store, settings: Settings) -> Any:
         with store.session() as s, s.transaction():
-            return {"channel": name, "config": redacted(save_config(s, name, raw, now=_now()))}
+            saved = save_config(s, name, raw, now=_now(), allow=settings.outbound_allow)
+            return {"channel": name, "config": redacted(saved)}
 
     data = run_on(workspace, local, "PUT", f"/v1/channels/{name}", json={"config": raw})
     if as_json:

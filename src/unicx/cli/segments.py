@@ -21,7 +21,7 @@ from unicx.config import Settings
 from unicx.errors import NotFoundError
 from unicx.segments.export import export_members
 from unicx.segments.files import read_definition, read_segment, segment_files
-from unicx.segments.models import SegmentCreate, SegmentUpdate
+from unicx.segments.models import SegmentCreate, SegmentDeleted, SegmentUpdate
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
 from unicx.segments.templates import TEMPLATES, create_from_template
@@ -179,14 +179,27 @@ def _apply_one(
 
 @app.command("delete")
 @reports_errors
-def delete(workspace: WorkspaceOpt, segment: SegmentArg) -> None:
-    """Retire a segment (refused while another segment references it)."""
+def delete(
+    workspace: WorkspaceOpt,
+    segment: SegmentArg,
+    force: Annotated[
+        bool, typer.Option("--force", help="Delete even if journeys, offers or audiences use it")
+    ] = False,
+) -> None:
+    """Retire a segment (refused while other segments, journeys, offers or audience syncs use
+    it; --force deletes anyway unless a segment does, and lists who used it)."""
     settings = settings_for(workspace)
     with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
+        if isinstance(target, RemoteBackend) and force:
+            answer = target.call("DELETE", f"/v1/segments/{segment}", params={"force": True})
+            users = SegmentDeleted.model_validate(answer).used_by
+        elif isinstance(target, RemoteBackend):
             target.client.delete(f"/v1/segments/{segment}").raise_for_status()
+            users = []
         else:
-            SegmentService(target, settings).delete(segment)
+            users = SegmentService(target, settings).delete(segment, force=force)
+    for u in users:
+        console.print(f"[yellow]was used by[/] {u.kind} {u.name} ({u.id})", highlight=False)
     console.print(f"deleted {segment}")
 
 

@@ -24,6 +24,7 @@ from unicx.identity.normalize import (
     normalize_email,
     normalize_phone,
 )
+from unicx.privacy.keyed import pads, params, tombstone_sql
 from unicx.store import Session
 
 # user_id/anonymous_id are already trimmed at ingest. An alias's previousId is usually the
@@ -97,10 +98,10 @@ WHERE id_type NOT IN ('email', 'phone')
 # An erased person's identifiers come back only as hashes: events carrying one are dropped
 # before they can recreate the profile. Device ids are exempt: the next person on a shared
 # device must not lose their events because someone else used it before.
-_TOMBSTONED_SQL = """
+_TOMBSTONED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE obs_dead AS
 SELECT DISTINCT o.grp FROM obs o
-JOIN tombstones t ON t.id_hash = sha256(o.id_type || ':' || o.id_value)
+JOIN tombstones t ON t.id_hash = {tombstone_sql("o.id_type", "o.id_value")}
 WHERE o.id_type <> 'device_id'
 """
 
@@ -163,7 +164,10 @@ def _normalize_contacts(session: Session) -> None:
 
 
 def _drop_tombstoned(session: Session) -> int:
-    session.execute(_TOMBSTONED_SQL, step="identity.tombstoned")
+    # An empty tombstones table is the common case: skip hashing every identifier of the window.
+    if session.fetchone("SELECT 1 FROM tombstones LIMIT 1", step="identity.any_tombstone") is None:
+        return 0
+    session.execute(_TOMBSTONED_SQL, params(pads(session)), step="identity.tombstoned")
     row = session.fetchone("SELECT count(*) FROM obs_dead", step="identity.tombstoned_count")
     dead = int(row[0]) if row else 0
     if dead:

@@ -4,9 +4,9 @@ and without diacritics, swapped day/month), with Splink; see :mod:`matching_mode
 A run builds one record per named profile in SQL, scores candidate pairs on a private DuckDB,
 brings the pairs back into the workspace as Arrow and sorts them there: pairs blocked by an
 unmerge, already decided or involving a vanished profile are dropped; pairs at or above
-``match_auto_threshold`` merge through :class:`IdentityService`; the band down to
-``match_review_threshold`` is upserted into ``match_reviews`` (the pair id is a hash of the
-sorted pair, so a rerun adds nothing new).
+``match_auto_threshold`` *with a strong signal* merge through :class:`IdentityService`; the
+other pairs down to ``match_review_threshold`` are upserted into ``match_reviews`` (the pair
+id is a hash of the sorted pair, so a rerun adds nothing new).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from unicx.config import Settings
 from unicx.errors import ConflictError
-from unicx.identity import matching_model, matching_sql
+from unicx.identity import matching_levels, matching_model, matching_sql
 from unicx.identity import reviews as reviews_mod
 from unicx.identity.normalize import normalize_phone
 from unicx.identity.service import IdentityService
@@ -103,6 +103,7 @@ def _evidence(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> dict[st
     return {
         "probability": round(float(row["probability"]), 6),
         "match_weight": round(float(row["match_weight"]), 3),
+        "strong_signal": bool(row["strong"]),
         "levels": levels,
     }
 
@@ -142,7 +143,7 @@ def match_profiles(
     ``profile_ids``: only pairs with at least one side among them (e.g. just-imported rows
     against the whole workspace); None compares every named profile."""
     rows, result = _candidates(store, settings, profile_ids)
-    labels = matching_model.level_labels()
+    labels = matching_levels.level_labels()
     now = datetime.now(UTC)
     report = MatchReport(
         records=result.records, candidates=len(rows), trained=result.trained,
@@ -150,20 +151,21 @@ def match_profiles(
     )  # fmt: skip
     reviews: list[MatchPair] = []
     merged_into: dict[str, str] = {}
-    # Rows come best first, so every merge of this run is done before the review band, whose
-    # pairs then name the profiles that survived.
+    # Every merge of this run is done before the review band, whose pairs then name the
+    # profiles that survived.
+    rows.sort(key=lambda r: (not _automatic(r, settings), -float(r["probability"])))
     for row in rows:
-        probability = float(row["probability"])
+        auto = _automatic(row, settings)
         a, b = str(row["id_l"]), str(row["id_r"])
-        if probability < settings.match_auto_threshold:
+        if not auto:
             a, b = sorted((_current(merged_into, a), _current(merged_into, b)))
             if a == b:
                 continue
         pair = MatchPair(
-            pair_id=pair_id(a, b), profile_a=a, profile_b=b, probability=probability,
+            pair_id=pair_id(a, b), profile_a=a, profile_b=b, probability=float(row["probability"]),
             action="review", evidence=_evidence(row, labels),
         )  # fmt: skip
-        if probability >= settings.match_auto_threshold:
+        if auto:
             _auto_merge(store, settings, pair, row, merged_into, actor=actor)
         report.pairs.append(pair)
         if pair.action != "merged":
@@ -178,6 +180,13 @@ def match_profiles(
         report.refused,
     )  # fmt: skip
     return report
+
+
+def _automatic(row: dict[str, Any], settings: Settings) -> bool:
+    """A probability alone never merges: namesakes who share a common name, a city and a
+    street can score high on those. Only a pair with a strong signal (a near-identical phone or
+    e-mail, or birth date plus address) merges without a person; the rest goes to review."""
+    return float(row["probability"]) >= settings.match_auto_threshold and bool(row["strong"])
 
 
 def _current(merged_into: dict[str, str], pid: str) -> str:

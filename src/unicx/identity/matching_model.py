@@ -21,11 +21,14 @@ from typing import Any, Final
 
 import duckdb
 import pyarrow as pa
-import splink.comparison_level_library as cll
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-from splink.internals.comparison_creator import ComparisonCreator
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.comparison_library import CustomComparison
+
+from unicx.identity.matching_levels import (
+    TF_COLUMNS,
+    comparisons,
+    strong_signal_sql,
+    term_frequency_sql,
+)
 
 MIN_TRAINING_RECORDS: Final = 2_000
 U_SAMPLE_PAIRS: Final = 2e6
@@ -33,111 +36,6 @@ EM_MAX_PAIRS: Final = 1e6
 SEED: Final = 42
 # Share of records assumed to have a duplicate, for the prior match probability of a pair.
 PRIOR_DUPLICATE_RATE: Final = 0.05
-
-
-def _level(sql: str, label: str) -> cll.CustomLevel:
-    return cll.CustomLevel(sql, label_for_charts=label)
-
-
-def _null(col: str) -> ComparisonLevelCreator:
-    return cll.NullLevel(col)
-
-
-def _comparison(
-    name: str, levels: list[ComparisonLevelCreator], m: list[float], u: list[float]
-) -> ComparisonCreator:
-    out = CustomComparison(comparison_levels=list(levels), output_column_name=name)
-    return out.configure(m_probabilities=m, u_probabilities=u)
-
-
-def _name() -> ComparisonCreator:
-    jw = "jaro_winkler_similarity"
-    levels: list[ComparisonLevelCreator] = [
-        _null("name_full"),
-        _level("name_full_l = name_full_r", "exact"),
-        _level(
-            "name_family_l = name_given_r AND name_given_l = name_family_r", "family/given swapped"
-        ),
-        _level(
-            f"{jw}(name_family_l, name_family_r) >= 0.92 AND "
-            f"{jw}(coalesce(name_given_l, ''), coalesce(name_given_r, '')) >= 0.92",
-            "both parts jw>=0.92",
-        ),
-        _level(
-            f"({jw}(name_family_l, name_family_r) >= 0.88 AND "
-            f"{jw}(coalesce(name_given_l, ''), coalesce(name_given_r, '')) >= 0.88) OR "
-            "(name_family_l = name_family_r AND name_tail_l = name_tail_r)",
-            "both parts jw>=0.88 or middle name differs",
-        ),
-        _level("name_family_l = name_family_r", "family name"),
-        _level("name_tail_l = name_tail_r", "given name"),
-        cll.ElseLevel(),
-    ]
-    m = [0.70, 0.01, 0.12, 0.10, 0.04, 0.027, 0.003]
-    u = [0.0005, 0.00005, 0.001, 0.005, 0.15, 0.02, 0.82345]
-    return _comparison("name", levels, m, u)
-
-
-def _dob() -> ComparisonCreator:
-    levels: list[ComparisonLevelCreator] = [
-        _null("dob"),
-        _level("dob_l = dob_r", "exact"),
-        _level(
-            "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)",
-            "day and month swapped",
-        ),
-        _level("damerau_levenshtein(dob_str_l, dob_str_r) <= 1", "one typo"),
-        _level("birth_year_l = birth_year_r", "same year"),
-        cll.ElseLevel(),
-    ]
-    m = [0.80, 0.04, 0.10, 0.03, 0.03]
-    u = [0.00005, 0.00003, 0.001, 0.016, 0.98292]
-    return _comparison("dob", levels, m, u)
-
-
-def _phone() -> ComparisonCreator:
-    levels: list[ComparisonLevelCreator] = [
-        _null("phone"),
-        _level("phone_l = phone_r", "exact"),
-        _level("damerau_levenshtein(phone_l, phone_r) <= 1", "one typo"),
-        cll.ElseLevel(),
-    ]
-    return _comparison("phone", levels, [0.75, 0.05, 0.20], [0.00001, 0.0001, 0.99989])
-
-
-def _email() -> ComparisonCreator:
-    levels: list[ComparisonLevelCreator] = [
-        _null("email_local"),
-        _level("email_local_l = email_local_r", "same local part"),
-        cll.ElseLevel(),
-    ]
-    return _comparison("email", levels, [0.3, 0.7], [0.0001, 0.9999])
-
-
-def _address() -> ComparisonCreator:
-    jw = "jaro_winkler_similarity"
-    levels: list[ComparisonLevelCreator] = [
-        _null("address"),
-        _level("address_l = address_r", "exact"),
-        _level(f"{jw}(address_l, address_r) >= 0.9", "jw>=0.9"),
-        _level(f"{jw}(address_l, address_r) >= 0.75", "jw>=0.75"),
-        cll.ElseLevel(),
-    ]
-    return _comparison("address", levels, [0.65, 0.15, 0.08, 0.12], [0.0005, 0.002, 0.05, 0.9475])
-
-
-def _city() -> ComparisonCreator:
-    levels: list[ComparisonLevelCreator] = [
-        _null("city"),
-        _level("city_l = city_r", "exact"),
-        _level("jaro_winkler_similarity(city_l, city_r) >= 0.88", "jw>=0.88"),
-        cll.ElseLevel(),
-    ]
-    return _comparison("city", levels, [0.85, 0.05, 0.10], [0.15, 0.01, 0.84])
-
-
-def comparisons() -> list[ComparisonCreator]:
-    return [_name(), _dob(), _phone(), _email(), _address(), _city()]
 
 
 def blocking_rules() -> list[Any]:
@@ -197,7 +95,9 @@ def score_pairs(
     train: bool | None = None,
 ) -> ScoreResult:
     """Score candidate pairs among ``records`` (see :func:`matching_sql.records_sql` for the
-    columns). With ``focus_ids``, only pairs with at least one side among them."""
+    columns). With ``focus_ids``, only pairs with at least one side among them. ``strong``
+    says whether a pair carries a signal that may merge it without a person
+    (:data:`matching_levels.STRONG_SIGNALS`)."""
     n = records.num_rows
     empty = ScoreResult(pa.table({"id_l": pa.array([], pa.string())}), n, False)
     if n < 2 or (focus_ids is not None and not focus_ids):
@@ -210,40 +110,68 @@ def score_pairs(
         linker = Linker(everyone, settings(n), log_level=None)
         if do_train:
             _train(linker, seed)
-        if focus_ids is None:
-            predicted = linker.inference.predict(
-                threshold_match_probability=threshold, warning_mode="never"
-            )
-        else:
-            con.register("match_focus_ids", pa.table({"unique_id": focus_ids}))
-            focus = db_api.register(
-                con.sql("SELECT r.* FROM match_records r JOIN match_focus_ids USING (unique_id)"),
-                table_name="match_focus",
-            )
-            predicted = linker.inference.predict_between(
-                focus, everyone, threshold_match_probability=threshold, warning_mode="never"
-            )
-        gammas = [f"gamma_{c.create_output_column_name()}" for c in comparisons()]
-        gamma_sql = ", ".join(f"arg_max({g}, match_probability) AS {g}" for g in gammas)
-        pairs = con.sql(
-            "SELECT least(unique_id_l, unique_id_r) AS id_l, "
-            "greatest(unique_id_l, unique_id_r) AS id_r, "
-            "max(match_probability) AS probability, max(match_weight) AS match_weight, "
-            f"{gamma_sql} FROM {predicted.physical_name} "
-            "WHERE unique_id_l <> unique_id_r GROUP BY 1, 2"
-        ).to_arrow_table()
+        _register_term_frequencies(linker, db_api, n)
+        predicted = _predict(linker, db_api, everyone, focus_ids=focus_ids, threshold=threshold)
+        pairs = _best_per_pair(con, predicted.physical_name)
     finally:
         con.close()
     return ScoreResult(pairs, n, do_train)
 
 
-def level_labels() -> dict[str, dict[int, str]]:
-    """gamma value → level label per comparison, for evidence people can read."""
-    out: dict[str, dict[int, str]] = {}
-    for comp in comparisons():
-        levels = [lv for lv in comp.create_comparison_levels() if not lv.is_null_level]
-        name = str(comp.create_output_column_name())
-        out[name] = {len(levels) - 1 - i: lv.create_label_for_charts() for i, lv in
-                     enumerate(levels)}  # fmt: skip
-        out[name][-1] = "null"
-    return out
+def _level_u(linker: Linker) -> dict[str, float]:
+    """u of each term-frequency-adjusted level as the model holds it now (trained or prior)."""
+    model = linker.misc.save_model_to_json()
+    return {
+        str(level["tf_adjustment_column"]): float(level["u_probability"])
+        for comparison in model["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column") and level.get("u_probability") is not None
+    }
+
+
+def _register_term_frequencies(linker: Linker, db_api: DuckDBAPI, n: int) -> None:
+    """Our smoothed name frequencies instead of Splink's raw shares (see term_frequency_sql),
+    shrunk towards the level's current u: a frequency equal to it leaves the weight as is."""
+    trained = _level_u(linker)
+    for column, default, _ in TF_COLUMNS:
+        prior = trained.get(column, default)
+        table = db_api.register(
+            db_api.duckdb_con.sql(term_frequency_sql(column, prior, n)), table_name=f"tf_{column}"
+        )
+        linker.table_management.register_term_frequency_lookup(table, column)
+
+
+def _predict(
+    linker: Linker,
+    db_api: DuckDBAPI,
+    everyone: Any,
+    *,
+    focus_ids: list[str] | None,
+    threshold: float,
+) -> Any:
+    if focus_ids is None:
+        return linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    con = db_api.duckdb_con
+    con.register("match_focus_ids", pa.table({"unique_id": focus_ids}))
+    focus = db_api.register(
+        con.sql("SELECT r.* FROM match_records r JOIN match_focus_ids USING (unique_id)"),
+        table_name="match_focus",
+    )
+    return linker.inference.predict_between(
+        focus, everyone, threshold_match_probability=threshold, warning_mode="never"
+    )
+
+
+def _best_per_pair(con: duckdb.DuckDBPyConnection, predicted: str) -> pa.Table:
+    """One row per unordered pair (predict_between may see a pair from both sides)."""
+    gammas = [f"gamma_{c.create_output_column_name()}" for c in comparisons()]
+    gamma_sql = ", ".join(f"arg_max({g}, match_probability) AS {g}" for g in gammas)
+    table: pa.Table = con.sql(
+        f"SELECT *, ({strong_signal_sql()}) AS strong FROM ("
+        "SELECT least(unique_id_l, unique_id_r) AS id_l, "
+        "greatest(unique_id_l, unique_id_r) AS id_r, "
+        "max(match_probability) AS probability, max(match_weight) AS match_weight, "
+        f"{gamma_sql} FROM {predicted} "
+        "WHERE unique_id_l <> unique_id_r GROUP BY 1, 2)"
+    ).to_arrow_table()
+    return table

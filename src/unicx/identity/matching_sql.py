@@ -7,6 +7,8 @@ does); punctuation becomes spaces so "Nguyễn-Văn An." and "nguyen van an" com
 Names are read family name first (Vietnamese order: họ, đệm, tên): ``name_family`` is the
 first word, ``name_given`` the rest and ``name_tail`` the last word (the tên), so a dropped
 middle name ("Nguyễn An" vs "Nguyễn Văn An") still agrees on family and tail.
+``house_number`` is the address's first word when it starts with a digit ("12", "12a"): two
+namesakes on one street differ there.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ SELECT unique_id, name_full,
        regexp_extract(name_full, '(\\S+)$', 1) AS name_tail,
        dob, strftime(dob, '%Y-%m-%d') AS dob_str, year(dob) AS birth_year,
        phone, email, split_part(email, '@', 1) AS email_local, address,
+       nullif(regexp_extract(address, '^([0-9][a-z0-9]*)', 1), '') AS house_number,
        {_city("city_c")} AS city
 FROM f
 WHERE name_full IS NOT NULL

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any, Final
 
@@ -18,12 +17,6 @@ BUILTIN_TYPES: Final = (USER_ID, ANONYMOUS_ID, EMAIL, PHONE, DEVICE_ID)
 # Custom types are free-form but must be safe as names in queries, URLs and reports.
 CUSTOM_TYPE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,39}$"
 DEFAULT_CUSTOM_LIMIT: Final = 5
-
-
-def tombstone_hash(id_type: str, id_value: str) -> str:
-    """What an erasure leaves behind of a (normalized) identifier: enough to recognise it when a
-    late event carries it again, useless to recover it."""
-    return hashlib.sha256(f"{id_type}:{id_value}".encode()).hexdigest()
 
 
 class Identifier(BaseModel):

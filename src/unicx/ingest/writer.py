@@ -178,8 +178,10 @@ class EventWriter:
             return taken
 
     def _run(self) -> None:
-        with self._store.session() as session:
-            while (taken := self._take()) is not None:
+        # A cursor per flush, not per thread life: erasure rewrites the database file and
+        # waits for every session to end (unicx.store.compact).
+        while (taken := self._take()) is not None:
+            with self._store.session() as session:
                 try:
                     self._flush(session, taken)
                 except Exception as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +22,10 @@ def _dump(raw: Any) -> str:
 
 
 class JourneyService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, outbound_allow: Sequence[str] = ()) -> None:
         self.store = store
+        # The outbound_allow setting: webhook URLs are checked against it when saved.
+        self.allow = outbound_allow
 
     def _row(self, s: Session, ref: str) -> dict[str, Any]:
         rows = s.fetch_dicts(
@@ -50,12 +53,12 @@ class JourneyService:
 
     def validate(self, raw: Any, *, now: datetime, journey_id: str | None = None) -> dict[str, Any]:
         with self.store.session() as s:
-            defn = validate(s, raw, now=now, journey_id=journey_id)
+            defn = validate(s, raw, now=now, journey_id=journey_id, allow=self.allow)
         return {"valid": True, "nodes": len(defn.nodes), "name": defn.name}
 
     def create(self, raw: Any, *, now: datetime) -> dict[str, Any]:
         with self.store.session() as s, s.transaction():
-            defn = validate(s, raw, now=now)
+            defn = validate(s, raw, now=now, allow=self.allow)
             self._unique_name(s, defn.name, None)
             journey_id = "jrn_" + secrets.token_hex(8)
             s.execute(
@@ -73,7 +76,7 @@ class JourneyService:
             row = self._row(s, ref)
             if row["status"] == "archived":
                 raise ConflictError("an archived journey cannot change")
-            defn = validate(s, raw, now=now, journey_id=row["journey_id"])
+            defn = validate(s, raw, now=now, journey_id=row["journey_id"], allow=self.allow)
             self._unique_name(s, defn.name, row["journey_id"])
             version = int(row["latest_version"]) + 1
             self._save_version(s, row["journey_id"], version, raw, now)
@@ -132,7 +135,8 @@ class JourneyService:
                 step="journeys.publish_definition",
             )
             assert drow is not None
-            validate(s, json.loads(str(drow[0])), now=now, journey_id=row["journey_id"])
+            defn = json.loads(str(drow[0]))
+            validate(s, defn, now=now, journey_id=row["journey_id"], allow=self.allow)
             s.execute(
                 "UPDATE journey_versions SET published_at = coalesce(published_at, ?) "
                 "WHERE journey_id = ? AND version = ?",

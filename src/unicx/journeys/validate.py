@@ -4,10 +4,12 @@ templates, offers, segments, other journeys). Every problem names the node and f
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from unicx.channels.base import channel_names, get_channel
+from unicx.channels.outbound import check_url_destination
 from unicx.errors import FieldIssue, ValidationError
 from unicx.journeys import definition as jd
 from unicx.personalize.eligibility import check as check_condition
@@ -86,7 +88,12 @@ def _waitless_cycle(defn: jd.JourneyDefinition) -> list[str] | None:
 
 
 def workspace_issues(
-    session: Session, defn: jd.JourneyDefinition, *, now: datetime, journey_id: str | None
+    session: Session,
+    defn: jd.JourneyDefinition,
+    *,
+    now: datetime,
+    journey_id: str | None,
+    allow: Sequence[str] = (),
 ) -> list[FieldIssue]:
     """What the names refer to: channels, templates, offers, segments, journeys."""
     issues: list[FieldIssue] = []
@@ -104,6 +111,9 @@ def workspace_issues(
             issues.extend(
                 _template_issues(where + ".payload", node.payload, "webhook", "vi", sensitive)
             )
+            refused = check_url_destination(node.url, allow=allow, what="webhook url")
+            if refused:
+                issues.append(FieldIssue(f"{where}.url", "outbound_refused", refused))
         elif isinstance(node, jd.ConditionNode) and node.condition is not None:
             try:
                 check_condition(session, node.condition, now=now, strict=True, sensitive=sensitive)
@@ -218,11 +228,19 @@ def _journey_id(session: Session, ref: str) -> str | None:
 
 
 def validate(
-    session: Session, raw: Any, *, now: datetime, journey_id: str | None = None
+    session: Session,
+    raw: Any,
+    *,
+    now: datetime,
+    journey_id: str | None = None,
+    allow: Sequence[str] = (),
 ) -> jd.JourneyDefinition:
-    """Parse and check a definition; ValidationError lists every issue with its path."""
+    """Parse and check a definition; ValidationError lists every issue with its path.
+    ``allow``: the outbound_allow setting (webhook URLs to internal addresses it lists)."""
     defn = jd.parse_definition(raw)
-    issues = graph_issues(defn) + workspace_issues(session, defn, now=now, journey_id=journey_id)
+    issues = graph_issues(defn) + workspace_issues(
+        session, defn, now=now, journey_id=journey_id, allow=allow
+    )
     if issues:
         summary = "; ".join(f"{i.field}: {i.message}" for i in issues[:5])
         raise ValidationError(f"invalid journey: {summary}", issues=issues)

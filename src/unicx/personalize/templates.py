@@ -6,7 +6,9 @@ Three layers keep a template away from Python internals:
    ``import``/``include``/``extends``, no variable outside the documented context;
 2. a trial render with a sample context (catches what only shows when run);
 3. at render time the ``ImmutableSandboxedEnvironment`` itself, with ``*`` and ``**`` bounded
-   (``'x' * 10**9`` or ``9**9**9`` would otherwise eat memory or CPU).
+   (``'x' * 10**9`` or ``9**9**9`` would otherwise eat memory or CPU), run in a worker process
+   whose memory and time the kernel bounds (:mod:`unicx.personalize.sandbox`): the sandbox
+   alone lets ``center(10**9)`` or ``'%0999999999d' % 1`` allocate gigabytes.
 
 A missing trait renders as empty text (a lenient, chainable Undefined), so
 ``{{ traits.first_name | default("bạn") }}`` gives the fallback and ``{{ traits.nope.deeper }}``
@@ -25,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from unicx.errors import FieldIssue, ValidationError
 from unicx.personalize.formatting import FILTERS
+from unicx.personalize.sandbox import render_isolated
 
 MAX_TEMPLATE = 20_000
 MAX_OUTPUT = 64 * 1024
@@ -200,10 +203,20 @@ def check_template(source: str, *, channel: str, locale: str) -> nodes.Template:
 
 
 def render(source: str, context: Mapping[str, Any], *, channel: str) -> str:
-    """Render in the sandbox; any escape attempt or runtime error is a :class:`TemplateRefused`
-    (never a server error)."""
+    """Render in the sandbox, in a worker process with bounded memory and time
+    (:mod:`unicx.personalize.sandbox`); any escape attempt, runtime error or excess is a
+    :class:`TemplateRefused` (never a server error)."""
+    kind = "html" if channel in HTML_CHANNELS else "text"
+    answer = render_isolated(source, dict(context), kind=kind)
+    if answer.issue is not None:
+        raise _refused(*answer.issue)
+    return answer.out or ""
+
+
+def render_here(source: str, context: Mapping[str, Any], *, html: bool) -> str:
+    """The render itself, in this process: only the sandbox worker calls it."""
     try:
-        out = _compiled(channel in HTML_CHANNELS, source).render(dict(context))
+        return _bounded_output(_compiled(html, source), dict(context))
     except SecurityError as exc:
         raise _refused("template", "unsafe", f"blocked by the sandbox: {exc}") from None
     except TemplateError as exc:
@@ -211,6 +224,16 @@ def render(source: str, context: Mapping[str, Any], *, channel: str) -> str:
     except (TypeError, ValueError, ArithmeticError, OverflowError) as exc:
         # Template arithmetic on bad values (e.g. a trait that is text): the template's fault.
         raise _refused("template", "render", f"does not render: {exc}") from None
-    if len(out) > MAX_OUTPUT:
-        raise _refused("template", "too_long", f"renders to more than {MAX_OUTPUT} characters")
-    return out
+
+
+def _bounded_output(template: Template, context: dict[str, Any]) -> str:
+    """The output, stopped as soon as it passes :data:`MAX_OUTPUT` (a loop that prints would
+    otherwise pile up its pieces before any length check)."""
+    pieces: list[str] = []
+    size = 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise _refused("template", "too_long", f"renders to more than {MAX_OUTPUT} characters")
+        pieces.append(piece)
+    return "".join(pieces)

@@ -36,7 +36,15 @@ class ErasureReport(BaseModel):
     erased_at: datetime
     identifiers: dict[str, int] = Field(description="How many identifiers of each type went.")
     deleted: dict[str, int] = Field(description="Rows deleted per table.")
-    tombstones: int = Field(description="Tombstones written (hashes of the identifiers).")
+    tombstones: int = Field(description="Tombstones written (keyed hashes of the identifiers).")
+    files_changed: int = Field(
+        default=0, description="Workspace files rewritten or deleted (rejects, audiences, uploads)."
+    )
+    compacted: bool = Field(
+        default=False,
+        description="The database file was rewritten without the deleted rows (false: it was "
+        "busy; the next erasure rewrites it).",
+    )
 
 
 class AuditEntry(BaseModel):

@@ -6,7 +6,8 @@ predicates read three temp tables that :func:`collect_person` builds first:
 - ``px_profile(profile_id)``: the profile(s) being exported or erased;
 - ``px_ids(id_type, id_value)``: their identifiers (normalized, as in ``identities``);
 - ``px_events(event_key)``: events resolved to them through user_id/anonymous_id/previous_id,
-  plus events carrying one of their emails or phones in traits, context.traits or properties.
+  plus events identified only by one of their emails or phones (traits, context.traits);
+- ``px_contact(raw)``: the raw spellings of their emails and phones found in events.
 
 A domain that adds a table holding personal data (messages, journey state, model outputs,
 segment membership) appends an entry with :func:`register_person_table`, and export and erasure
@@ -132,13 +133,15 @@ NON_PERSONAL_TABLES: set[str] = {
     "audience_sync_runs",
 }
 
-TEMP_TABLES = ("px_profile", "px_ids", "px_events")
+TEMP_TABLES = ("px_profile", "px_ids", "px_events", "px_contact")
 # Where events carry contact details outside user_id/anonymous_id. Parenthesized because
 # ->> binds more loosely than IN and = in DuckDB.
 CONTACT_PATHS = {
-    "email": ("(traits->>'$.email')", "(context->>'$.traits.email')", "(properties->>'$.email')"),
-    "phone": ("(traits->>'$.phone')", "(context->>'$.traits.phone')", "(properties->>'$.phone')"),
+    "email": ("(traits->>'$.email')", "(context->>'$.traits.email')"),
+    "phone": ("(traits->>'$.phone')", "(context->>'$.traits.phone')"),
 }
+# Where other spellings of them are looked for, to redact mentions (not to select events).
+_SPELLING_PATHS = {t: (*paths, f"(properties->>'$.{t}')") for t, paths in CONTACT_PATHS.items()}
 
 
 def register_person_table(entry: PersonTable) -> None:
@@ -162,7 +165,6 @@ def collect_person(session: Session, profile_ids: list[str]) -> int:
         session.unregister("px_profile_in")
     _contact_values(session)
     session.execute(_EVENTS_SQL, step="privacy.collect_events")
-    session.execute("DROP TABLE IF EXISTS temp.px_contact", step="privacy.collect_cleanup")
     row = session.fetchone("SELECT count(*) FROM px_ids", step="privacy.count_ids")
     return int(row[0]) if row else 0
 
@@ -175,13 +177,21 @@ def drop_person(session: Session) -> None:
 _CARRIES_CONTACT = " OR ".join(
     f"{path} IN (SELECT raw FROM px_contact)" for paths in CONTACT_PATHS.values() for path in paths
 )
+# The person's events are chosen by the identity graph: their user and anonymous ids, and
+# events whose identifying traits carry their email or phone (what identity resolution links)
+# unless the event's own ids belong to someone else. A mere mention (someone else's event, a
+# property) is not theirs: it is redacted in place on erasure (unicx.privacy.redact).
 _EVENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE px_events AS
 SELECT event_key FROM events
 WHERE user_id IN (SELECT id_value FROM px_ids WHERE id_type = 'user_id')
    OR anonymous_id IN (SELECT id_value FROM px_ids WHERE id_type = 'anonymous_id')
    OR previous_id IN (SELECT id_value FROM px_ids WHERE id_type IN ('anonymous_id', 'user_id'))
-   OR {_CARRIES_CONTACT}
+   OR (({_CARRIES_CONTACT})
+       AND NOT EXISTS (SELECT 1 FROM identities o WHERE o.profile_id NOT IN
+           (SELECT profile_id FROM px_profile) AND ((o.id_type = 'user_id' AND
+           o.id_value = events.user_id) OR (o.id_type = 'anonymous_id' AND
+           o.id_value = events.anonymous_id))))
 """
 
 
@@ -213,7 +223,7 @@ def _contact_values(session: Session) -> None:
     try:
         unions = " UNION ".join(
             f"SELECT '{t}' AS id_type, {p} AS raw FROM events WHERE {p} IS NOT NULL"
-            for t, ps in CONTACT_PATHS.items()
+            for t, ps in _SPELLING_PATHS.items()
             for p in ps
         )
         candidates = session.fetchall(

@@ -12,15 +12,21 @@ from typing import Any
 
 from unicx.config import Settings
 from unicx.profiles.computed_sql import ACTIVITY_STEPS, EVENTS_STEP, WIDE_STEP
-from unicx.profiles.custom_traits import runnable_traits
+from unicx.profiles.custom_traits import event_columns, runnable_traits
+from unicx.profiles.custom_validate import Compiled
 from unicx.profiles.orders_sql import ORDER_STEPS
 from unicx.profiles.rfm import rfm_steps
 from unicx.profiles.scope import Scope, params_for
 from unicx.store import Session
+from unicx.store.sandbox import run_isolated
 
 _UNPIVOT = """
 SELECT profile_id, name, value, CAST($now AS TIMESTAMPTZ)
 FROM (UNPIVOT wide ON COLUMNS(* EXCLUDE (profile_id)) INTO NAME name VALUE value)"""
+_UNPIVOT_VALUES = """
+SELECT profile_id, name, value
+FROM (UNPIVOT wide ON COLUMNS(* EXCLUDE (profile_id)) INTO NAME name VALUE value)"""
+_CUSTOM_ROWS = "unicx_custom_trait_rows"
 _INSERT = "INSERT INTO computed_traits (profile_id, name, value, computed_at)\n"
 
 
@@ -38,11 +44,38 @@ def builtin_sql(scope: Scope) -> str:
     return f"{_INSERT}WITH {steps}{_UNPIVOT}"
 
 
-def custom_sql(scope: Scope, traits: list[tuple[str, str]]) -> str:
-    """The INSERT of custom traits; names are validated identifiers, expressions compiled."""
-    columns = ",\n  ".join(f'to_json({expr}) AS "{name}"' for name, expr in traits)
-    wide = f"wide AS (SELECT profile_id,\n  {columns}\nFROM {scope.events} GROUP BY profile_id)"
-    return f"{_INSERT}WITH {wide}{_UNPIVOT}"
+def custom_sql(traits: list[tuple[str, Compiled]]) -> str:
+    """The sandbox query of custom traits (names are validated identifiers, expressions
+    compiled) over the ``event_profiles`` columns it is handed; yields the rows to insert."""
+    columns = ",\n  ".join(f'to_json({c.sql}) AS "{name}"' for name, c in traits)
+    wide = f"wide AS (SELECT profile_id,\n  {columns}\nFROM event_profiles GROUP BY profile_id)"
+    return f"WITH {wide}{_UNPIVOT_VALUES}"
+
+
+def refresh_custom(
+    session: Session, scope: Scope, traits: list[tuple[str, Compiled]], values: dict[str, Any]
+) -> int:
+    """Compute custom traits in the sandbox and insert them; returns the rows written."""
+    used = frozenset().union(*(c.columns for _, c in traits))
+    events = event_columns(session, scope.events, used, stream=scope.full)
+    sql = custom_sql(traits)
+    rows = run_isolated(
+        session.store,
+        sql,
+        params_for(sql, values),
+        tables={"event_profiles": events},
+        step="traits.custom",
+    )
+    session.register(_CUSTOM_ROWS, rows)
+    try:
+        insert = (
+            f"{_INSERT}SELECT profile_id, name, CAST(value AS JSON), CAST($now AS TIMESTAMPTZ) "
+            f"FROM {_CUSTOM_ROWS}"
+        )
+        session.execute(insert, {"now": values["now"]}, step="traits.custom_insert")
+    finally:
+        session.unregister(_CUSTOM_ROWS)
+    return int(rows.num_rows)
 
 
 def _values(settings: Settings, now: datetime) -> dict[str, Any]:
@@ -61,7 +94,5 @@ def refresh_computed(
     custom = 0
     traits = runnable_traits(session, settings)
     if traits:
-        sql = custom_sql(scope, traits)
-        row = session.fetchone(sql, params_for(sql, values), step="traits.custom")
-        custom = int(row[0]) if row else 0
+        custom = refresh_custom(session, scope, traits, values)
     return builtin, custom

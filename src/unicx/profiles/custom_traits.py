@@ -2,8 +2,9 @@
 
 A trait is a name and one aggregate SQL expression over the profile's rows of ``event_profiles``
 (see :mod:`unicx.profiles.custom_validate` for the rules). Saving checks the expression, then
-dry-runs it against the workspace (``LIMIT 0``: DuckDB binds names and types without reading
-data) and rewrites the file atomically.
+dry-runs it (``LIMIT 0``: DuckDB binds names and types without reading data) and rewrites the
+file atomically. Dry runs and refreshes execute the expression in the sandbox database
+(:mod:`unicx.store.sandbox`) over an Arrow copy of the columns it reads, never on the workspace.
 """
 
 from __future__ import annotations
@@ -16,15 +17,24 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from unicx.config import Settings
 from unicx.errors import ConflictError, FieldIssue, NotFoundError, StoreError, ValidationError
 from unicx.profiles.catalog import BUILTIN_NAMES, BUILTIN_TRAITS
-from unicx.profiles.custom_validate import MAX_SQL_CHARS, check_name, compile_expression, fail
+from unicx.profiles.custom_validate import (
+    COLUMNS,
+    MAX_SQL_CHARS,
+    Compiled,
+    check_name,
+    compile_expression,
+    fail,
+)
 from unicx.profiles.scope import params_for
 from unicx.store import Session, Store
+from unicx.store.sandbox import run_isolated
 
 log = logging.getLogger(__name__)
 
@@ -95,24 +105,41 @@ def _entry(index: int, raw: Any) -> CustomTrait:
         ) from None
 
 
-def validate_custom_trait(session: Session, trait: CustomTrait) -> str:
-    """Check ``trait`` and dry-run it; returns the SQL that refreshes will run."""
+def validate_custom_trait(session: Session, trait: CustomTrait) -> Compiled:
+    """Check ``trait`` and dry-run it; returns what refreshes will run."""
     check_name(trait.name, builtins=BUILTIN_NAMES)
     compiled = compile_expression(trait.sql)
     dry_run(session, compiled)
     return compiled
 
 
-def dry_run(session: Session, compiled: str) -> None:
-    """Bind the expression against event_profiles without reading rows. Binder errors do not
-    abort an open transaction in DuckDB, so this is safe inside a refresh."""
-    sql = (
-        f"SELECT profile_id, to_json({compiled}) FROM event_profiles WHERE false "
-        "GROUP BY profile_id LIMIT 0"
-    )
+def event_columns(
+    session: Session, events: str, columns: frozenset[str], *, stream: bool = False
+) -> pa.Table | pa.RecordBatchReader:
+    """``profile_id`` and ``columns`` of the rows ``events`` (what follows FROM) as Arrow: all
+    the sandbox gets to see. Names come from the allow-list, never from the user's text.
+    ``stream`` for a full refresh: the sandbox aggregates batches while the workspace scans,
+    with no full copy in memory; a table for a few profiles (less overhead per flush)."""
+    if not columns <= COLUMNS:
+        raise ValueError(f"not event columns: {sorted(columns - COLUMNS)}")
+    picked = "".join(f', "{c}"' for c in sorted(columns - {"profile_id"}))
+    result = session.execute(f"SELECT profile_id{picked} FROM {events}", step="traits.columns")
+    return result.to_arrow_reader() if stream else result.to_arrow_table()
+
+
+def dry_run(session: Session, compiled: Compiled) -> None:
+    """Bind the expression in the sandbox against empty columns of event_profiles."""
+    empty = event_columns(session, "event_profiles LIMIT 0", compiled.columns)
+    sql = f"SELECT profile_id, to_json({compiled.sql}) FROM event_profiles GROUP BY profile_id"
     try:
         values = {"now": "2000-01-01T00:00:00Z", "tz": "UTC"}
-        session.execute(sql, params_for(sql, values), step="traits.dry_run")
+        run_isolated(
+            session.store,
+            sql,
+            params_for(sql, values),
+            tables={"event_profiles": empty},
+            step="traits.dry_run",
+        )
     except StoreError as exc:
         cause = str(exc.__cause__ or exc).splitlines()[0][:300]
         raise fail("sql", "sql_error", f"DuckDB rejects the expression: {cause}") from None
@@ -185,7 +212,7 @@ def list_traits(settings: Settings) -> list[TraitDefinition]:
     return out
 
 
-def runnable_traits(session: Session, settings: Settings) -> list[tuple[str, str]]:
+def runnable_traits(session: Session, settings: Settings) -> list[tuple[str, Compiled]]:
     """(name, compiled SQL) of the custom traits a refresh computes. A hand-edited file with a
     bad entry must not stop ingest, so bad entries are skipped and logged, not raised."""
     try:
@@ -193,7 +220,7 @@ def runnable_traits(session: Session, settings: Settings) -> list[tuple[str, str
     except ValidationError as exc:
         log.warning("ignoring %s: %s", TRAITS_FILE, exc.message)
         return []
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, Compiled]] = []
     seen: set[str] = set()
     for trait in traits:
         try:

@@ -5,11 +5,18 @@ functions and columns; what runs later is sqlglot's re-rendering of the checked 
 raw text, so comments or stray tokens cannot smuggle anything in. Two rewrites make it safe to
 run inside the ingest pipeline's transaction: casts become TRY_CAST (a bad value yields null
 instead of aborting the refresh) and now()/today() become the refresh's as-of time.
+
+sqlglot renders some nodes back from their raw text (a user-defined type in ``CAST(x AS
+main."<text>")`` was printed verbatim, smuggling statements past every check), so the defence
+has three layers: only built-in types in casts, a rendering that must parse back to exactly the
+checked tree, and execution in a sandbox database that holds nothing but the used columns
+(:mod:`unicx.store.sandbox`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import TokenType, exp
@@ -66,6 +73,18 @@ _FORBIDDEN = re.compile(
     r"|getenv$|current_setting$|getvariable$|query$|query_table$|load|install|system|shell|copy"
     r"|attach|export|import)|_scan$"
 )
+# Casts may only name these built-in types: anything else (a user-defined or dialect-specific
+# type) is rendered from its own text by sqlglot.
+_T = exp.DataType.Type
+TYPES = frozenset({
+    _T.BOOLEAN, _T.TINYINT, _T.SMALLINT, _T.INT, _T.BIGINT, _T.INT128, _T.UTINYINT,
+    _T.USMALLINT, _T.UINT, _T.UBIGINT, _T.FLOAT, _T.DOUBLE, _T.DECIMAL, _T.VARCHAR, _T.TEXT,
+    _T.CHAR, _T.DATE, _T.TIME, _T.TIMESTAMP, _T.TIMESTAMPTZ, _T.INTERVAL, _T.JSON, _T.UUID,
+    _T.ARRAY, _T.LIST,
+})  # fmt: skip
+_TYPE_ARGS = frozenset({"this", "expressions", "nested"})
+_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMBER = re.compile(r"^[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?$")
 _NOW = "CAST($now AS TIMESTAMPTZ)"
 _TODAY = "CAST(timezone($tz, CAST($now AS TIMESTAMPTZ)) AS DATE)"
 
@@ -81,15 +100,37 @@ def check_name(name: str, *, builtins: frozenset[str]) -> None:
         raise fail("name", "builtin_clash", f"{name!r} is a built-in trait")
 
 
-def compile_expression(sql: str) -> str:
-    """Check ``sql`` and return the DuckDB SQL to run (uses ``$now`` and ``$tz``)."""
+@dataclass(frozen=True)
+class Compiled:
+    """The DuckDB SQL to run (uses ``$now`` and ``$tz``) and the event columns it reads."""
+
+    sql: str
+    columns: frozenset[str]
+
+
+def compile_expression(sql: str) -> Compiled:
+    """Check ``sql`` and return what to run."""
     if len(sql) > MAX_SQL_CHARS:
         raise fail("sql", "too_long", f"at most {MAX_SQL_CHARS} characters")
     if not sql.strip():
         raise fail("sql", "required", "give an aggregate SQL expression")
-    tree = _parse(sql)
+    return compile_tree(_parse(sql))
+
+
+def compile_tree(tree: exp.Expr) -> Compiled:
+    """Check a parsed expression, rewrite and render it, and prove the rendering means the
+    checked tree: parsed back it must give one expression equal to it."""
     _check_tree(tree)
-    return _rewrite(tree).sql(dialect="duckdb")
+    rewritten = _rewrite(tree)
+    rendered = rewritten.sql(dialect="duckdb")
+    try:
+        again = sqlglot.parse(rendered, read="duckdb")
+    except (SqlglotError, RecursionError):
+        again = []
+    if len(again) != 1 or again[0] is None or _unparen(again[0]) != _unparen(rewritten):
+        raise fail("sql", "unsafe_rendering", "the expression does not render back to itself")
+    columns = frozenset(c.name for c in rewritten.find_all(exp.Column))
+    return Compiled(sql=rendered, columns=columns)
 
 
 def _parse(sql: str) -> exp.Expr:
@@ -136,6 +177,25 @@ def _check_node(node: exp.Expr) -> None:
     elif not isinstance(node, SYNTAX):
         kind = type(node).__name__
         raise fail("sql", "unsupported", f"{kind} is not allowed in a trait expression")
+    elif isinstance(node, exp.DataType):
+        _check_type(node)
+    elif isinstance(node, exp.Var) or (isinstance(node, exp.Literal) and not node.is_string):
+        _check_word(node)
+
+
+def _check_type(node: exp.DataType) -> None:
+    if node.this not in TYPES or {k for k, v in node.args.items() if v} - _TYPE_ARGS:
+        shown = node.this.value if isinstance(node.this, exp.DataType.Type) else "?"
+        raise fail("sql", "unsupported_type", f"type {shown} is not allowed: use a built-in type")
+
+
+def _check_word(node: exp.Expr) -> None:
+    # A keyword (Var) and a number print their text as is, unquoted.
+    text = str(node.this)
+    if isinstance(node, exp.Var) and not _WORD.match(text):
+        raise fail("sql", "unsupported", f"{text[:40]!r} is not a keyword")
+    if isinstance(node, exp.Literal) and not _NUMBER.match(text):
+        raise fail("sql", "unsupported", f"{text[:40]!r} is not a number")
 
 
 def _check_column(node: exp.Column) -> None:
@@ -171,13 +231,29 @@ def _under_aggregate(node: exp.Expr) -> bool:
     return False
 
 
+def _unparen(tree: exp.Expr) -> exp.Expr:
+    """The tree without what the renderer adds on its own: parentheses for precedence
+    (``(a ->> 'k') = 'v'``) and casts to BOOLEAN (``BOOL_AND(CAST(x = 1 AS BOOLEAN))``)."""
+
+    def strip(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Paren) or (
+            isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.BOOLEAN
+        ):
+            inner: exp.Expr = node.this
+            return inner
+        return node
+
+    bare: exp.Expr = tree.copy().transform(strip)
+    return bare
+
+
 def _rewrite(tree: exp.Expr) -> exp.Expr:
     now = sqlglot.parse_one(_NOW, read="duckdb")
     today = sqlglot.parse_one(_TODAY, read="duckdb")
 
     def swap(node: exp.Expr) -> exp.Expr:
         if type(node) is exp.Cast:
-            return exp.TryCast(this=node.this, to=node.args["to"])
+            return exp.TryCast(this=node.this, to=node.args["to"], safe=True)
         if isinstance(node, exp.CurrentTimestamp) or (
             isinstance(node, exp.Anonymous)
             and node.name.lower() in {"now", "get_current_timestamp"}

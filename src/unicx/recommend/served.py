@@ -42,6 +42,13 @@ class ServedLog:
         if due:
             self.flush()
 
+    def forget(self, profile_id: str) -> int:
+        """Drop the profile's buffered lines (erasure: they would land after the DELETE)."""
+        with self._lock:
+            kept = [r for r in self._rows if r[1] != profile_id]
+            dropped, self._rows = len(self._rows) - len(kept), kept
+        return dropped
+
     def flush(self) -> int:
         with self._lock:
             rows, self._rows = self._rows, []

@@ -27,6 +27,9 @@ _HASHED_SQL = """SELECT
     CASE WHEN i.id_type = 'phone' THEN sha256(i.id_value) END AS phone_sha256
 FROM segment_members m JOIN identities i USING (profile_id)
 WHERE m.segment_id = ? AND i.id_type IN ('email', 'phone')
+  -- the hashed list goes to ad platforms: same consent rule as audience syncs (channels/ads.py)
+  AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.profile_id = m.profile_id
+                  AND c.purpose = 'ads' AND NOT c.granted)
 ORDER BY i.id_type, i.id_value"""
 
 

@@ -103,6 +103,21 @@ class SizePoint(BaseModel):
     exited: int
 
 
+class SegmentUsage(BaseModel):
+    kind: Literal["segment", "journey", "offer", "audience"]
+    id: str
+    name: str
+
+
+class SegmentDeleted(BaseModel):
+    segment_id: str
+    used_by: list[SegmentUsage] = Field(
+        description="What referred to the segment when it was deleted with force=true: their "
+        "conditions on it are now false (journeys no longer enter, offers no longer match, "
+        "audience syncs upload nobody)."
+    )
+
+
 class ProfileSegment(BaseModel):
     segment_id: str
     name: str

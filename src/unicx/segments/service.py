@@ -28,10 +28,12 @@ from unicx.segments.models import (
     SegmentCreate,
     SegmentPublic,
     SegmentUpdate,
+    SegmentUsage,
     SizePoint,
     Validation,
 )
 from unicx.segments.registry import Resolver, check_no_cycle, resolve_refs, segment_index
+from unicx.segments.usage import describe, segment_users
 from unicx.segments.vocabulary import load
 from unicx.store import Session, Store
 
@@ -193,24 +195,26 @@ class SegmentService:
             )
         return self.get(segment_id)
 
-    def delete(self, segment_id: str, *, now: datetime | None = None) -> None:
+    def delete(
+        self, segment_id: str, *, force: bool = False, now: datetime | None = None
+    ) -> list[SegmentUsage]:
         """Retire a segment: its members go (without exit records: the segment is gone, not
-        the people), its history stays. Refused while another segment references it."""
+        the people), its history stays. Refused while another segment references it (that one
+        would no longer compile), and while a journey, offer or audience sync uses it unless
+        ``force``; returns those users (their condition on it is false from now on)."""
         now = now or datetime.now(UTC)
         with self.store.profile_lock, self.store.session() as s, s.transaction():
             # The argument may be a name; references and rows are keyed by the id.
-            segment_id = str(self._row(s, segment_id)["segment_id"])
-            users = [
-                str(r[0])
-                for r in s.fetchall(
-                    "SELECT name FROM segments WHERE status = 'active' AND segment_id <> ? "
-                    "AND contains(CAST(definition AS VARCHAR), ?)",
-                    [segment_id, json.dumps(segment_id)],
-                    step="segments.users",
+            row = self._row(s, segment_id)
+            segment_id = str(row["segment_id"])
+            users = segment_users(s, segment_id, str(row["name"]))
+            blocking = [u for u in users if u.kind == "segment" or not force]
+            if blocking:
+                forcible = all(u.kind != "segment" for u in blocking)
+                hint = " (or delete with force=true)" if forcible else ""
+                raise ConflictError(
+                    f"segment is used by {describe(blocking)}: change them first{hint}"
                 )
-            ]
-            if users:
-                raise ConflictError(f"segment is used by {', '.join(users[:5])}: change them first")
             s.execute(
                 "UPDATE segments SET status = 'deleted', updated_at = ? WHERE segment_id = ?",
                 [now, segment_id],
@@ -221,6 +225,7 @@ class SegmentService:
                 [segment_id],
                 step="segments.delete_members",
             )
+        return users
 
     def _version(
         self, s: Session, sid: str, version: int, text: str, now: datetime, actor: str | None

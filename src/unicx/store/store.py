@@ -8,6 +8,7 @@ run while the ingest writer appends.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -42,33 +43,83 @@ class Store:
     ) -> None:
         self.path = path
         self.log_params = log_params
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WorkspaceLockedError(
-                    f"workspace database {path} is open in another process "
-                    "(is `unicx serve` running?)",
-                ) from exc
-            raise StoreError(f"cannot open {path}: {exc}") from exc
+        self.read_only = read_only
+        self._checkpoint_wal_mb = checkpoint_wal_mb
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._con = self._connect()
         self._closed = False
+        # Sessions open right now; exclusive() waits for them to end and holds new ones back.
+        self._gate = threading.Condition()
+        self._open_sessions = 0
+        self._exclusive = False
         # Identity resolution, merges and erasure rewrite the same rows: within this process
         # they take turns instead of failing on DuckDB's write-write conflict detection.
         self.profile_lock = threading.RLock()
         self._close_lock = threading.Lock()
-        if checkpoint_wal_mb is not None and not read_only:
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WorkspaceLockedError(
+                    f"workspace database {self.path} is open in another process "
+                    "(is `unicx serve` running?)",
+                ) from exc
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        if self._checkpoint_wal_mb is not None and not self.read_only:
             # A global DuckDB option; the automatic checkpoint runs inside the committing
             # transaction, so its threshold decides how often ingest stalls (see Settings).
             self.run(
-                self._con,
-                f"SET checkpoint_threshold = '{int(checkpoint_wal_mb)}MB'",
+                con,
+                f"SET checkpoint_threshold = '{int(self._checkpoint_wal_mb)}MB'",
                 step="store.checkpoint_threshold",
             )
+        return con
 
     def session(self) -> Session:
         """A cursor for one thread; cheap, close it (or use ``with``) when done."""
-        return Session(self, self._con.cursor())
+        with self._gate:
+            while self._exclusive:
+                self._gate.wait()
+            self._open_sessions += 1
+        try:
+            return Session(self, self._con.cursor())
+        except BaseException:
+            self._session_closed()
+            raise
+
+    def _session_closed(self) -> None:
+        with self._gate:
+            self._open_sessions -= 1
+            self._gate.notify_all()
+
+    @contextmanager
+    def exclusive(self, *, wait_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection with no session open, new sessions held back until the block ends
+        (for work that replaces the database file). RetryableStoreError if the sessions open
+        now do not end within ``wait_s`` (a thread may hold one while asking for another)."""
+        with self._gate:
+            if self._exclusive:
+                raise RetryableStoreError("the database is being rewritten; try again")
+            self._exclusive = True
+            drained = self._gate.wait_for(lambda: self._open_sessions == 0, timeout=wait_s)
+        try:
+            if not drained:
+                raise RetryableStoreError("the database is busy; try again")
+            yield self._con
+        finally:
+            with self._gate:
+                self._exclusive = False
+                self._gate.notify_all()
+
+    def replace_file(self, new_file: Path) -> None:
+        """Swap the database file for ``new_file`` (inside :meth:`exclusive` only)."""
+        self._con.close()
+        try:
+            os.replace(new_file, self.path)
+        finally:
+            self._con = self._connect()
 
     def run(
         self,
@@ -116,6 +167,7 @@ class Session:
         # State that lives as long as this cursor, e.g. the temp tables of an open scope that
         # nested steps reuse instead of building again.
         self.local: dict[str, Any] = {}
+        self._closed = False
 
     def execute(self, sql: str, params: Params = None, *, step: str) -> duckdb.DuckDBPyConnection:
         return self.store.run(self.con, sql, params, step=step)
@@ -149,7 +201,11 @@ class Session:
         self.execute("COMMIT", step="commit")
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.con.close()
+        self.store._session_closed()
 
     def __enter__(self) -> Session:
         return self

@@ -22,6 +22,12 @@ import pyarrow.parquet as pq
 
 from unicx.errors import FieldIssue, ValidationError
 from unicx.profiles.imports import jsonl
+from unicx.profiles.imports.guard import (
+    check_parquet_size,
+    decompressed_too_large,
+    refuse_compressed,
+    text_encoding,
+)
 from unicx.profiles.imports.models import Chunk
 
 CHUNK_ROWS = 50_000
@@ -43,6 +49,7 @@ class Source:
     columns: list[str]
     total_rows: int | None
     delimiter: str | None = None
+    max_bytes: int | None = None  # decompressed Parquet bytes allowed (uploads)
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
         if self.file_format == "parquet":
@@ -52,15 +59,18 @@ class Source:
         return _csv_chunks(self, size)
 
 
-def open_source(path: Path, *, encoding: str | None = None) -> Source:
-    """Identify the format and encoding of ``path`` and read its columns."""
+def open_source(path: Path, *, encoding: str | None = None, max_bytes: int | None = None) -> Source:
+    """Identify the format and encoding of ``path`` and read its columns; ``max_bytes`` bounds
+    what a Parquet file may decompress to."""
+    encoding = text_encoding(encoding) if encoding is not None else None
     if not path.is_file():
         raise ValidationError(f"no such file: {path.name}")
     head = _head(path)
     if not head:
         raise ValidationError("the file is empty", issues=[_file_issue("empty", "no bytes")])
+    refuse_compressed(path, head)
     if head.startswith(b"PAR1") or path.suffix.lower() in (".parquet", ".pq"):
-        return _open_parquet(path, _sha256(path, None))
+        return _open_parquet(path, _sha256(path, None), max_bytes)
     if b"\x00" in head and encoding is None:  # UTF-16, say, has NULs: only when told
         raise ValidationError(
             "the file is not CSV, JSON lines or Parquet (it holds binary data)",
@@ -100,12 +110,7 @@ def _sha256_and_encoding(path: Path, encoding: str | None) -> tuple[str, str]:
     """Strict UTF-8 (BOM or not) if the whole file decodes as such, else Windows-1258."""
     candidates = [encoding] if encoding else ["utf-8-sig", "cp1258"]
     for name in candidates:
-        try:
-            codec = codecs.lookup(name)
-        except LookupError as exc:
-            raise ValidationError(
-                f"unknown encoding {name!r}", issues=[_file_issue("encoding", "unknown")]
-            ) from exc
+        codec = codecs.lookup(name)  # a name open_source checked, or one of ours
         try:
             return _sha256(path, codec.incrementaldecoder("strict")), codec.name
         except UnicodeDecodeError as exc:
@@ -117,7 +122,7 @@ def _sha256_and_encoding(path: Path, encoding: str | None) -> tuple[str, str]:
     )
 
 
-def _open_parquet(path: Path, digest: str) -> Source:
+def _open_parquet(path: Path, digest: str, max_bytes: int | None) -> Source:
     try:
         meta = pq.ParquetFile(path).metadata
         names = list(pq.read_schema(path).names)
@@ -125,13 +130,18 @@ def _open_parquet(path: Path, digest: str) -> Source:
         raise ValidationError(
             f"not a readable Parquet file: {exc}", issues=[_file_issue("parquet", str(exc))]
         ) from exc
-    return Source(path, "parquet", None, digest, _clean_columns(names), meta.num_rows)
+    check_parquet_size(meta, max_bytes=max_bytes)
+    columns = _clean_columns(names)
+    return Source(path, "parquet", None, digest, columns, meta.num_rows, max_bytes=max_bytes)
 
 
 def _parquet_chunks(source: Source, size: int) -> Iterator[Chunk]:
-    row = 1
+    row, read = 1, 0
     try:
         for batch in pq.ParquetFile(source.path).iter_batches(batch_size=size):
+            read += batch.nbytes  # the footer's sizes are the writer's word: count for real
+            if source.max_bytes is not None and read > source.max_bytes:
+                raise decompressed_too_large(source.max_bytes)
             chunk = _arrow_chunk(batch, source.columns, row)
             row += batch.num_rows
             yield chunk

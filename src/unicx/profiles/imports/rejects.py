@@ -1,28 +1,21 @@
 """The rejects file: each rejected row as it was, plus where and why it failed.
 
 One line per rejected row (several issues of a row are joined with " | "), UTF-8 with a BOM so
-spreadsheet programs read Vietnamese correctly. Cells that a spreadsheet would run as a formula
-(=, @, or + and - not starting a number) get a leading apostrophe here only: the stored events
-keep the value as it was.
+spreadsheet programs read Vietnamese correctly. Cells that a spreadsheet would run as a formula,
+the header's column names included (see :mod:`unicx.csvfile`), get a leading apostrophe here
+only: the stored events keep the value as it was.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import IO, Any
 
+from unicx.csvfile import safe_text
 from unicx.profiles.imports.models import Chunk, RowIssue
 
 _ISSUE_COLUMNS = ("row", "column", "rule", "message")
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d.\s]))")
-
-
-def _safe(value: str | None) -> str:
-    if value is None:
-        return ""
-    return "'" + value if _FORMULA.match(value) else value
 
 
 class RejectsFile:
@@ -48,12 +41,14 @@ class RejectsFile:
         writer = self._open()
         for row, found in sorted(issues.items()):
             pos = index.get(row)
-            line = [_safe(chunk.values[c][pos]) if pos is not None else "" for c in self.columns]
+            line = [
+                safe_text(chunk.values[c][pos]) if pos is not None else "" for c in self.columns
+            ]
             line += [
                 str(row),
-                " | ".join(i.column for i in found),
-                " | ".join(i.rule for i in found),
-                _safe(" | ".join(i.message for i in found)),
+                safe_text(" | ".join(i.column for i in found)),
+                safe_text(" | ".join(i.rule for i in found)),
+                safe_text(" | ".join(i.message for i in found)),
             ]
             writer.writerow(line)
             self.rows += 1
@@ -63,7 +58,7 @@ class RejectsFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("w", encoding="utf-8-sig", newline="")
             self._writer = csv.writer(self._file)
-            self._writer.writerow(self.header)
+            self._writer.writerow([safe_text(h) for h in self.header])
         return self._writer
 
     def close(self) -> None:

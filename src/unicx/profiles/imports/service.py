@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -47,6 +48,29 @@ def imports_dir(settings: Settings) -> Path:
     return settings.workspace / "imports"
 
 
+# Uploads being imported right now in this process; any other ``upload_*`` file is a leftover
+# of a crash (uploads are deleted once imported) and erasure removes it.
+_uploads_in_use: set[Path] = set()
+_uploads_lock = threading.Lock()
+
+
+def hold_upload(path: Path) -> None:
+    with _uploads_lock:
+        _uploads_in_use.add(path)
+
+
+def release_upload(path: Path) -> None:
+    with _uploads_lock:
+        _uploads_in_use.discard(path)
+
+
+def upload_leftovers(settings: Settings) -> list[Path]:
+    """``upload_*`` files no import of this process is reading."""
+    with _uploads_lock:
+        busy = set(_uploads_in_use)
+    return [p for p in imports_dir(settings).glob("upload_*") if p not in busy]
+
+
 def new_import_id(now: datetime) -> str:
     return f"imp_{now:%Y%m%d%H%M%S}_{uuid.uuid4().hex[:8]}"
 
@@ -65,6 +89,7 @@ def run_import(
     max_errors: int | None = None,
     date_order: DateOrder = "dmy",
     file_name: str | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Import ``path`` as ``kind``; raises ValidationError before writing if the file or the
     mapping is unusable, or (rolling back) when more than ``max_errors`` rows are rejected."""
@@ -73,7 +98,7 @@ def run_import(
             f"unknown import kind {kind!r}: profiles or orders",
             issues=[FieldIssue("kind", "enum", "profiles or orders")],
         )
-    source = open_source(path, encoding=encoding)
+    source = open_source(path, encoding=encoding, max_bytes=max_bytes)
     cmap = resolve_mapping(kind, source.columns, mapping, keep_unmapped=keep_unmapped)
     now = datetime.now(UTC)
     import_id = new_import_id(now)
