@@ -233,7 +233,8 @@ class Settings(BaseSettings):
         max_length=500,
         pattern=r"^https?://[^\s]+$",
         description="Base URL people's browsers reach unicx at, for unsubscribe, open-pixel and "
-        "click links in messages; default http://{host}:{port}.",
+        "click links in messages and for where the browser SDKs' settings send events; "
+        "default http://{host}:{port}.",
     )
     outbound_allow: list[str] = Field(
         default_factory=list,

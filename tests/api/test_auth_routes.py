@@ -27,9 +27,16 @@ from unicx.auth.models import Role
 from unicx.config import load_settings
 from unicx.workspace import init_workspace
 
+# The Segment calls, their one-letter names (analytics.js) and RudderStack's beacon URL.
 INGEST = frozenset(
-    (f"/v1/{t}", "POST") for t in ("track", "identify", "page", "screen", "group", "alias", "batch")
-)
+    (f"/v1/{t}", "POST")
+    for t in ("track", "identify", "page", "screen", "group", "alias", "batch", *"tipsgab")
+) | {("/beacon/v1/batch", "POST")}
+# What the browser SDKs fetch before sending: the write key is the credential.
+SDK_CONFIG = frozenset(
+    [("/v1/projects/{write_key}/settings", "GET"), ("/sourceConfig", "GET"),
+     ("/sourceConfig/", "GET")]
+)  # fmt: skip
 # Building the app needs only settings; nothing is opened until its lifespan starts.
 ROUTES: list[tuple[str, str]] = sorted(
     (ctx.path, method)
@@ -48,14 +55,14 @@ TOKEN_ROUTES = frozenset(
         ("/v1/channels/{channel}/receipts", "POST"),
     ]
 )
-# The in-app inbox is read by the site or app itself, with its write key like /v1/track.
+# The in-app inbox is read by the site or app itself: its write key and the person's token.
 INBOX = frozenset(
     [
         ("/v1/profiles/{profile_id}/messages", "GET"),
         ("/v1/profiles/{profile_id}/messages/{message_id}/{action}", "POST"),
     ]
 )
-PROTECTED = [r for r in ROUTES if r not in INGEST | TOKEN_ROUTES | INBOX]
+PROTECTED = [r for r in ROUTES if r not in INGEST | TOKEN_ROUTES | INBOX | SDK_CONFIG]
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DUMMY = {
     "source_id": "src_0000000000000000",
@@ -127,7 +134,7 @@ def own_site(client: TestClient, workspace: Workspace) -> Site:
 
 def test_route_enumeration_sees_the_whole_app() -> None:
     # Guards the parametrized cases below against an empty or partial route list.
-    assert set(ROUTES) >= INGEST | TOKEN_ROUTES | INBOX
+    assert set(ROUTES) >= INGEST | TOKEN_ROUTES | INBOX | SDK_CONFIG
     expected = {
         ("/v1/events", "GET"),
         ("/v1/sources", "POST"),
@@ -187,23 +194,20 @@ def test_token_routes_refuse_forged_tokens_whatever_the_key(
 
 
 @pytest.mark.parametrize(("path", "method"), sorted(INBOX))
-def test_inbox_takes_a_write_key_as_user_or_a_secret_key(
-    site: Site, path: str, method: str
-) -> None:
+def test_inbox_takes_a_person_token_or_a_secret_key(site: Site, path: str, method: str) -> None:
     url = site.fill(path, real=True)
     for name, headers in _credentials(site).items():
         res = site.call(method, url, headers)
-        if name == "write-key-as-user":  # how a browser SDK calls it: past auth, then no such row
-            assert res.status_code in (200, 404), res.text
-        else:
-            assert res.status_code == 401, (name, res.text)
+        # A write key alone is no longer enough: the person's token is needed too
+        # (tests/channels/test_inbox_token.py).
+        assert res.status_code == 401, (name, res.text)
     assert site.call(method, url, site.admin).status_code in (200, 404)
 
 
 @pytest.mark.parametrize(("path", "method"), sorted(INGEST))
 def test_ingest_routes_need_a_write_key(site: Site, path: str, method: str) -> None:
     body = {"batch": [{"type": "track", "userId": "u", "event": "E"}]}
-    if path != "/v1/batch":
+    if path not in ("/v1/batch", "/v1/b", "/beacon/v1/batch"):
         body = {"userId": "u", "event": "E", "groupId": "g", "previousId": "p"}
     count = site.client.app.state.ctx.events.count()  # type: ignore[attr-defined]
     for headers in ({}, site.admin, _basic(site.ws.secret_key, ""), bearer(site.ws.write_key)):
@@ -406,3 +410,16 @@ def test_secret_keys_are_stored_only_as_hashes(own_site: Site) -> None:
     listing = own_site.call("GET", "/v1/keys", own_site.admin).text
     assert not any(secret in listing for secret in secrets)
     assert "secret_key" not in listing
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(SDK_CONFIG))
+def test_sdk_config_needs_a_live_write_key(site: Site, path: str, method: str) -> None:
+    def with_key(key: str) -> str:
+        return path.replace("{write_key}", key) if "{" in path else f"{path}?writeKey={key}"
+
+    assert site.call(method, with_key(site.ws.write_key), {}).status_code == 200
+    # An unknown key, or a secret key in its place, whatever else the request carries.
+    for bad in ("wk_unknown", site.ws.secret_key):
+        for name, headers in {**_credentials(site), "secret-key": site.admin}.items():
+            res = site.call(method, with_key(bad), headers)
+            assert res.status_code in (401, 404), (name, res.text)

@@ -28,6 +28,7 @@ from unicx.channels.base import (
 from unicx.channels.config import read_config, save_config
 from unicx.channels.inapp import InAppChannel, InboxConfig, WebChannel, safe_link
 from unicx.channels.inbox import list_messages
+from unicx.channels.person_token import person_token, read_secret
 from unicx.config import Settings, load_settings
 from unicx.store import Store
 from unicx.workspace import init_workspace
@@ -100,6 +101,13 @@ def _events(c: TestClient, name: str) -> list[dict[str, Any]]:
 
 def _secret(shared: tuple[TestClient, Any]) -> dict[str, str]:
     return bearer(shared[1].secret_key)
+
+
+def _page(shared: tuple[TestClient, Any], user_id: str = "lan") -> dict[str, str]:
+    """How a page calls: the write key plus the person token its backend issued."""
+    store = _store(shared[0])
+    token = person_token(bytes.fromhex(read_secret(store)), user_id)
+    return basic(shared[1].write_key) | {"X-Unicx-User-Id": user_id, "X-Unicx-User-Token": token}
 
 
 def test_registered_with_parts() -> None:
@@ -178,7 +186,7 @@ def test_fetch_with_secret_key_and_write_key(
     _send(api, msg("m2", title="Second"))
     _send(api, msg("m3", profile="p-minh"))
     _send(api, msg("m4", channel="in_app"), InAppChannel)
-    for auth in (_secret(shared), basic(shared[1].write_key)):
+    for auth in (_secret(shared), _page(shared)):
         res = api.get("/v1/profiles/p-lan/messages", headers=auth)
         assert res.status_code == 200, res.text
         body = res.json()
@@ -202,7 +210,7 @@ def test_mark_seen_clicked_records_once(api: TestClient, shared: tuple[TestClien
             [now, now, now],
             step="test.message",
         )
-    wk = basic(shared[1].write_key)
+    wk = _page(shared)
     res = api.post("/v1/profiles/p-lan/messages/m1/seen", headers=wk)
     assert res.status_code == 200, res.text
     assert res.json()["seen_at"] is not None and res.json()["clicked_at"] is None

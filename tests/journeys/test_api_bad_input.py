@@ -26,6 +26,7 @@ from tests.profiles.traits_data import event, load
 from unicx.api import create_app
 from unicx.channels.base import ChannelContext, OutboundMessage, get_channel
 from unicx.channels.inapp import InboxConfig
+from unicx.channels.person_token import person_token, read_secret
 from unicx.store import Store
 from unicx.workspace import init_workspace
 
@@ -1027,7 +1028,11 @@ def test_inbox_credentials(api: Api) -> None:
     api.refused("GET", url, status=401, headers={"Authorization": ""})
     api.refused("GET", url, status=401, headers=basic("wk_not_a_key"))
     api.refused("GET", url, status=401, headers={"Authorization": "Basic %%%"})
-    r = api.client.get(url, headers=basic(api.write_key))
+    # The write key alone is not enough any more: the page also sends the person's token.
+    api.refused("GET", url, status=401, headers=basic(api.write_key))
+    token = person_token(bytes.fromhex(read_secret(api.store)), "lan")
+    person = {"X-Unicx-User-Id": "lan", "X-Unicx-User-Token": token}
+    r = api.client.get(url, headers=basic(api.write_key) | person)
     assert r.status_code == 200, r.text
     assert [m["message_id"] for m in r.json()["messages"]] == [api.inbox_message]
 

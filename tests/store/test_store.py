@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from unicx.errors import StoreError, WorkspaceLockedError
+from unicx.channels.person_token import read_secret
+from unicx.errors import NotFoundError, StoreError, WorkspaceLockedError
 from unicx.store import Store
 from unicx.store.migrations import MIGRATIONS, Migration, current_version, migrate
 
@@ -75,3 +76,27 @@ def test_second_process_sees_a_lock_error(tmp_path: Path) -> None:
     assert result.returncode == 7
     store.close()
     assert WorkspaceLockedError.retryable
+
+
+def test_migration_9_gives_existing_workspaces_a_person_token_secret(tmp_path: Path) -> None:
+    """A workspace made before migration 9 gets its secret on the next open; a new one at init;
+    each its own, and a re-run never replaces it (tokens already issued stay valid)."""
+    secrets = []
+    for name in ("old", "other"):
+        store = Store(tmp_path / f"{name}.duckdb")
+        migrate(store, migrations=tuple(m for m in MIGRATIONS if m.version < 9))
+        with pytest.raises(NotFoundError):
+            read_secret(store)
+        assert 9 in migrate(store)
+        secrets.append(read_secret(store))
+        assert migrate(store) == [] and read_secret(store) == secrets[-1]
+        store.close()
+    assert len(bytes.fromhex(secrets[0])) == 32 and secrets[0] != secrets[1]
+
+
+def test_a_migration_merged_after_a_higher_one_still_applies(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    migrate(store, migrations=tuple(m for m in MIGRATIONS if m.version != 9))
+    assert current_version(store) == MIGRATIONS[-1].version > 9
+    assert migrate(store) == [9] and len(read_secret(store)) == 64
+    store.close()

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from unicx import __version__
 from unicx.api import (
     audiences,
+    browser,
     deadletters,
     docs,
     errors,
@@ -39,6 +40,7 @@ from unicx.api import (
 )
 from unicx.api.bodylimit import BodyLimit
 from unicx.api.context import AppContext
+from unicx.api.cors import WriteKeyCors
 from unicx.auth.service import AccessService
 from unicx.config import Settings
 from unicx.ingest import enrich
@@ -152,10 +154,12 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     routers = (
         ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
         segments, reports, models, recommend, personalize, journeys, messaging, tracking,
-        deadletters, receipts, inbox, audiences,
+        deadletters, receipts, inbox, audiences, browser,
     )  # fmt: skip
     for module in (*routers, docs):
         app.include_router(module.router)
+    app.include_router(ingest.beacon_router)
+    app.add_middleware(WriteKeyCors)
     app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=_own_limits())
     return app

@@ -51,8 +51,13 @@ def _schema(type_: str) -> dict[str, Any]:
 
 
 def _write_key_from_header(request: Request) -> str | None:
+    """HTTP Basic user name, else the ``writeKey`` query parameter (RudderStack's sendBeacon
+    URL: a beacon cannot set headers). Without either, the body's ``writeKey`` (analytics-next
+    sends ``text/plain`` with the key in the body, so the browser needs no preflight)."""
     creds = basic_credentials(request.headers.get("authorization"))
-    return creds[0] if creds and creds[0] else None
+    if creds and creds[0]:
+        return creds[0]
+    return request.query_params.get("writeKey") or None
 
 
 def _source_for(ctx: AppContext, header_key: str | None, body_key: str | None) -> str:
@@ -151,3 +156,12 @@ for _type in ("track", "identify", "page", "screen", "group", "alias", None):
         openapi_extra=_schema(_type or "batch"),
         summary=f"Ingest {_type or 'batch'}",
     )
+    # analytics.js posts to {apiHost}/t, /i, /p, /s, /g, /a and batches to /b, as Segment's
+    # api.segment.io/v1 accepts: the same routes under their one-letter names.
+    router.add_api_route(
+        f"/{(_type or 'b')[0]}", _route(_type), methods=["POST"], include_in_schema=False
+    )
+
+# RudderStack's beacon transport: {dataPlaneUrl}/beacon/v1/batch?writeKey=… (text/plain).
+beacon_router = APIRouter(prefix="/beacon/v1", tags=["ingest"])
+beacon_router.add_api_route("/batch", _route(None), methods=["POST"], include_in_schema=False)

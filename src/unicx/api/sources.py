@@ -15,8 +15,10 @@ SourceId = Annotated[str, Path(max_length=64)]
 
 
 @router.get("", response_model=list[SourcePublic])
-async def list_sources(ctx: Ctx, _: SourcesReader) -> list[SourcePublic]:
-    return await run_in_threadpool(ctx.access.list_sources)
+async def list_sources(ctx: Ctx, who: SourcesReader) -> list[SourcePublic]:
+    """Every source with its write keys (redacted for viewers: docs/security.md)."""
+    sources = await run_in_threadpool(ctx.access.list_sources)
+    return [s.for_role(who.role) for s in sources]
 
 
 @router.post("", response_model=SourcePublic, status_code=201)
@@ -26,8 +28,9 @@ async def create_source(ctx: Ctx, _: SourcesWriter, body: SourceCreate) -> Sourc
 
 
 @router.get("/{source_id}", response_model=SourcePublic)
-async def get_source(ctx: Ctx, _: SourcesReader, source_id: SourceId) -> SourcePublic:
-    return await run_in_threadpool(ctx.access.get_source, source_id)
+async def get_source(ctx: Ctx, who: SourcesReader, source_id: SourceId) -> SourcePublic:
+    source = await run_in_threadpool(ctx.access.get_source, source_id)
+    return source.for_role(who.role)
 
 
 @router.delete("/{source_id}", response_model=SourcePublic)

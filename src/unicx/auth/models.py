@@ -45,6 +45,8 @@ class Permission(StrEnum):
     channels_read = "channels:read"
     channels_write = "channels:write"
     messages_read = "messages:read"
+    # Changing a person's inbox state (seen, clicked, dismissed) on their behalf.
+    messages_write = "messages:write"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -83,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.channels_read,
             Permission.channels_write,
             Permission.messages_read,
+            Permission.messages_write,
         }
     ),
     Role.viewer: frozenset({Permission.sources_read}),
@@ -117,6 +120,16 @@ class SourcePublic(BaseModel):
     created_at: datetime
     revoked_at: datetime | None = None
     write_keys: list[WriteKeyPublic] = Field(default_factory=list)
+
+    def for_role(self, role: Role) -> SourcePublic:
+        """Viewers see that keys exist (id, dates, last 4 characters), not the keys: a write
+        key is public on a website, but a viewer's read access is no way to collect them."""
+        if role != Role.viewer:
+            return self
+        keys = [
+            k.model_copy(update={"write_key": "wk_…" + k.write_key[-4:]}) for k in self.write_keys
+        ]
+        return self.model_copy(update={"write_keys": keys})
 
 
 class ApiKeyCreate(BaseModel):

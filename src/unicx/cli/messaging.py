@@ -20,6 +20,7 @@ from unicx.channels import messages as log_service
 from unicx.channels.base import channel_names, get_channel
 from unicx.channels.config import read_config, redacted, save_config
 from unicx.channels.deadletter import MAX_DEAD_PAGE, list_dead, replay
+from unicx.channels.person_token import read_secret
 from unicx.channels.policy import check_policy, read_policy, save_policy
 from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
@@ -254,3 +255,17 @@ def replay_cmd(
         f"queued {data['message_id']} ({data['channel']}) again; it was {data['previous_status']}",
         highlight=False,
     )
+
+
+@app.command("person-token-secret")
+@reports_errors
+def person_token_secret(workspace: WorkspaceOpt) -> None:
+    """The secret the site's backend signs user ids with, for the web/in-app inbox (keep it on
+    the server; docs/channels-inapp-ads.md has the Python and Node lines that use it)."""
+    data = run_on(
+        workspace,
+        lambda store, _: {"secret": read_secret(store)},
+        "GET",
+        "/v1/inbox/person-token-secret",
+    )
+    typer.echo(data["secret"])

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from unicx.channels.person_token import create_secret as create_person_secret
 from unicx.channels.schema import CHANNELS_SQL, SCRUB_ANSWERS_SQL
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
@@ -343,6 +344,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "personalize", PERSONALIZE_SQL),
     Migration(7, "journeys_channels", JOURNEYS_SQL + CHANNELS_SQL),
     Migration(8, "keyed_tombstones", "", then=migrate_keyed_tombstones),
+    Migration(9, "person_token_secret", "", then=create_person_secret),
     Migration(10, "train_as_of_catalog_sources", PREDICT_AS_OF_SQL + CATALOG_SOURCES_SQL),
     Migration(11, "scrub_provider_answers", SCRUB_ANSWERS_SQL),
 )
@@ -365,12 +367,21 @@ def current_version(store: Store) -> int:
     return int(row[0]) if row else 0
 
 
+def _recorded(store: Store) -> set[int]:
+    with store.session() as s:
+        s.execute(CREATE_VERSION_TABLE, step="migrations.ensure_table")
+        rows = s.fetchall("SELECT version FROM schema_migrations", step="migrations.recorded")
+    return {int(r[0]) for r in rows}
+
+
 def migrate(store: Store, *, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
-    """Apply every migration newer than the database; returns the versions applied."""
+    """Apply every migration the database has not recorded, in order; returns their versions.
+    Not only those above the highest: numbers are handed out to parallel work and may be
+    merged out of order (a workspace at 11 still gets a 9 merged after it)."""
     applied: list[int] = []
-    have = current_version(store)
+    have = _recorded(store)
     for m in migrations:
-        if m.version <= have:
+        if m.version in have:
             continue
         with store.session() as s, s.transaction():
             if m.sql:
