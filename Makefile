@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo-workspace
 PORT ?= 8000
 
-.PHONY: install demo serve test lint format bench bench-quick lock clean
+.PHONY: install browser-deps demo serve test lint format bench bench-quick lock clean
 
 # Every installed package comes from requirements.lock (exact versions and hashes); unicx itself
 # is installed editable on top, without resolving anything. `make lock` refreshes the lock.
@@ -21,7 +21,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/unicx demo --workspace $(DEMO_WORKSPACE) --port $(PORT)
 
-test: $(STAMP)
+# The browser tests need what the Python lock cannot carry: Debian's Chromium (driven by
+# Playwright for Python; no browser download) and the official browser SDKs from the npm lock.
+BROWSER_STAMP := tests/browser/node_modules/.installed
+$(BROWSER_STAMP): tests/browser/package-lock.json
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium; } || \
+		{ echo "install Debian's chromium (sudo apt-get install chromium)"; exit 1; }
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $(BROWSER_STAMP)
+
+browser-deps: $(BROWSER_STAMP)
+
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
