@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from unicx.config import Settings
 from unicx.identity.service import IdentityService, ResolveResult
+from unicx.profiles.passlog import PassLog, PipelineStatus
 from unicx.store import Store
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,14 @@ class ProfileUpdater:
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="unicx-profiles", daemon=True)
         self.passes = 0
+        self.log = PassLog()
 
     def start(self) -> None:
         self._thread.start()
 
     def notify(self, earliest: datetime) -> None:
         """Writer hook: events received at/after ``earliest`` were just committed."""
+        self.log.committed()
         with self._cond:
             if self._pending is None or earliest < self._pending:
                 self._pending = earliest
@@ -90,6 +93,12 @@ class ProfileUpdater:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def status(self, *, after: float = 0.0, limit: int = 1000) -> PipelineStatus:
+        """Lag and recent passes, for GET /v1/pipeline and the ingest benchmark."""
+        with self._cond:
+            busy = self._busy
+        return self.log.status(busy=busy, after=after, limit=limit)
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """True once nothing is pending or running (for tests and graceful stops)."""
         deadline = time.monotonic() + timeout
@@ -101,7 +110,7 @@ class ProfileUpdater:
                 self._cond.wait(left)
         return True
 
-    def _take(self) -> tuple[bool, datetime | None] | None:
+    def _take(self) -> tuple[bool, datetime | None, float] | None:
         with self._cond:
             while self._pending is None and not self._catch_up and not self._stopping:
                 self._cond.wait()
@@ -109,18 +118,20 @@ class ProfileUpdater:
                 return None
             catch_up, since = self._catch_up, self._pending
             self._catch_up, self._pending, self._busy = False, None, True
-            return catch_up, since
+            return catch_up, since, self.log.begin()
 
     def _run(self) -> None:
         while (taken := self._take()) is not None:
-            catch_up, since = taken
+            catch_up, since, began = taken
             if not catch_up:
                 time.sleep(self._delay)  # let a burst of flushes join one pass
             started = datetime.now(UTC)
+            ok = False
             try:
                 update_profiles(self._store, self._settings, since=None if catch_up else since)
                 _write_watermark(self._store, started - timedelta(seconds=1))
                 self.passes += 1
+                ok = True
             except Exception:
                 # Keep the window and try again: losing it would leave events unresolved.
                 log.exception("profile update pass failed; retrying in 1 s")
@@ -131,6 +142,8 @@ class ProfileUpdater:
                     else:
                         self._catch_up = True
             finally:
+                window = None if catch_up or since is None else since.timestamp()
+                self.log.end(began, window, ok=ok)
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
