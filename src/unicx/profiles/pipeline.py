@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from unicx.background import lower_priority
 from unicx.config import Settings
 from unicx.identity.service import IdentityService, ResolveResult
 from unicx.profiles.passlog import PassLog, PipelineStatus
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 WATERMARK_KEY = "profiles.watermark"
 # Longer than any event waits between being stamped and being committed.
 CATCH_UP_SLACK = timedelta(minutes=5)
+# The longest pause between passes however long the last one took (bounds the lag it adds).
+MAX_PAUSE_S = 30.0
 
 
 def read_watermark(store: Store) -> datetime | None:
@@ -110,6 +113,17 @@ class ProfileUpdater:
                 self._cond.wait(left)
         return True
 
+    def _pause(self, last_pass_s: float) -> None:
+        """Wait after a pass so that passes take at most ``pipeline_share`` of the time: under
+        load the commits pile up meanwhile and the next pass takes them all at once, which
+        costs less per event than many small passes (each re-reads the touched profiles)."""
+        share = self._settings.pipeline_share
+        pause = min(MAX_PAUSE_S, max(self._delay, last_pass_s * (1 - share) / share))
+        deadline = time.monotonic() + pause
+        with self._cond:
+            while not self._stopping and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
+
     def _take(self) -> tuple[bool, datetime | None, float] | None:
         with self._cond:
             while self._pending is None and not self._catch_up and not self._stopping:
@@ -121,10 +135,9 @@ class ProfileUpdater:
             return catch_up, since, self.log.begin()
 
     def _run(self) -> None:
+        lower_priority()  # under ingest load the profiles lag, not the acks
         while (taken := self._take()) is not None:
             catch_up, since, began = taken
-            if not catch_up:
-                time.sleep(self._delay)  # let a burst of flushes join one pass
             started = datetime.now(UTC)
             ok = False
             try:
@@ -147,3 +160,4 @@ class ProfileUpdater:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+            self._pause(time.time() - began)
