@@ -27,6 +27,8 @@ WATERMARK_KEY = "profiles.watermark"
 CATCH_UP_SLACK = timedelta(minutes=5)
 # The longest pause between passes however long the last one took (bounds the lag it adds).
 MAX_PAUSE_S = 30.0
+# A pause ends early once no commit came for this long: the burst is over, catch up now.
+QUIET_S = 0.2
 
 
 def read_watermark(store: Store) -> datetime | None:
@@ -77,6 +79,7 @@ class ProfileUpdater:
         self._thread = threading.Thread(target=self._run, name="unicx-profiles", daemon=True)
         self.passes = 0
         self.log = PassLog()
+        self._last_commit = 0.0  # time.monotonic() of the last notify
 
     def start(self) -> None:
         self._thread.start()
@@ -85,6 +88,7 @@ class ProfileUpdater:
         """Writer hook: events received at/after ``earliest`` were just committed."""
         self.log.committed()
         with self._cond:
+            self._last_commit = time.monotonic()
             if self._pending is None or earliest < self._pending:
                 self._pending = earliest
             self._cond.notify()
@@ -116,13 +120,16 @@ class ProfileUpdater:
     def _pause(self, last_pass_s: float) -> None:
         """Wait after a pass so that passes take at most ``pipeline_share`` of the time: under
         load the commits pile up meanwhile and the next pass takes them all at once, which
-        costs less per event than many small passes (each re-reads the touched profiles)."""
+        costs less per event than many small passes (each re-reads the touched profiles).
+        When the commits stop the pause ends: nothing is gained by waiting then."""
         share = self._settings.pipeline_share
         pause = min(MAX_PAUSE_S, max(self._delay, last_pass_s * (1 - share) / share))
         deadline = time.monotonic() + pause
         with self._cond:
             while not self._stopping and (left := deadline - time.monotonic()) > 0:
-                self._cond.wait(left)
+                if time.monotonic() - self._last_commit >= QUIET_S + self._delay:
+                    return
+                self._cond.wait(min(left, QUIET_S))
 
     def _take(self) -> tuple[bool, datetime | None, float] | None:
         with self._cond:
