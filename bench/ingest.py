@@ -1,12 +1,16 @@
 """Ingest benchmark: the real `unicx serve` under Segment batch and single-event load.
 
     .venv/bin/python bench/ingest.py [--events N] [--batch 100] [--single M] [--repeat 3]
-                                     [--write-results] [--profile DIR]
+                                     [--paced N --rate R] [--quick] [--write-results]
+                                     [--profile DIR]
 
-Each run makes a fresh workspace with `unicx init`, starts `unicx serve` (uvicorn, one worker),
-posts the events from a second process, stops the server, checks that every acknowledged
-event is stored, then measures the in-process baselines on the same events. Figures are the
-median of the runs. Only loopback traffic.
+Each run makes a fresh workspace with `unicx init`, starts `unicx serve` (uvicorn, one worker)
+as it really runs: the realtime pipeline (identity → traits/consent → segments after each
+commit, journeys and delivery) is on. From a second process it posts the batches as fast as the
+server answers, then batches paced at a fixed offered rate, then single events; after each of
+the first two it waits for the pipeline to catch up and computes its lag (bench/ingest_lag.py).
+It stops the server, checks that every acknowledged event is stored, then measures the
+in-process baselines on the same events. Figures are the median of the runs. Only loopback.
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ import duckdb
 import httpx
 
 from ingest_baseline import measure
+from ingest_cpu import machine_busy, thread_cpu, wait_for_quiet
 from ingest_events import batch_bodies, make_events, single_bodies
+from ingest_lag import Lag
 from ingest_load import LoadResult, run_load, write_bodies
 from ingest_report import Figures, as_json, machine, print_table, write_results
-
-_CLK = os.sysconf("SC_CLK_TCK")
 
 
 def _args() -> argparse.Namespace:
@@ -42,7 +46,15 @@ def _args() -> argparse.Namespace:
     p.add_argument("--batch-concurrency", type=int, default=8, help="batch requests in flight")
     p.add_argument("--single", type=int, default=20_000, help="events sent one per request")
     p.add_argument("--single-concurrency", type=int, default=64, help="single requests in flight")
+    p.add_argument("--paced", type=int, default=25_000, help="events sent in paced batches")
+    p.add_argument("--rate", type=int, default=5_000, help="offered events/s of the paced phase")
     p.add_argument("--repeat", type=int, default=3, help="runs; figures are their median")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small scale for make bench-quick (about a minute): 30,000 batch events,\n"
+        "10,000 paced, 3,000 single, 1 run (explicit --events/--paced/--single win)",
+    )
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
         "--env",
@@ -70,6 +82,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     url: str
     write_key: str
+    secret_key: str
 
 
 def _start_server(workspace: Path, env_overrides: dict[str, str]) -> Server:
@@ -92,17 +105,17 @@ def _start_server(workspace: Path, env_overrides: dict[str, str]) -> Server:
     log = (workspace.parent / "server.log").open("ab")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy shared machine starts slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited {proc.returncode}; see {log.name}")
         try:
             if httpx.get(f"{url}/v1/me", timeout=1).status_code == 401:
-                return Server(proc, url, created["write_key"])
+                return Server(proc, url, created["write_key"], created["secret_key"])
         except httpx.TransportError:
             time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("server did not start in 30 s")
+    raise RuntimeError("server did not start in 120 s")
 
 
 def _free_port() -> int:
@@ -113,67 +126,27 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _thread_cpu(pid: int) -> dict[int, float]:
-    """CPU seconds per thread id of the server and its validation worker processes: the main
-    thread runs the event loop, the rest write or validate."""
-    out: dict[int, float] = {}
-    for proc in [pid, *_children(pid)]:
-        for task in Path(f"/proc/{proc}/task").iterdir():
-            try:
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-            except (FileNotFoundError, ProcessLookupError):
-                continue  # a DuckDB worker thread ended between listing and reading
-            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / _CLK
-    return out
-
-
-def _children(pid: int) -> list[int]:
-    """Child processes (the spawned validation workers and their helpers), recursively."""
-    found: list[int] = []
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-    except FileNotFoundError:
-        return found
-    for task in tasks:
-        try:
-            kids = [int(k) for k in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        for kid in kids:
-            found += [kid, *_children(kid)]
-    return found
-
-
-def _machine_busy() -> float:
-    """CPU seconds all processes have used (from /proc/stat), to expose other people's load."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values[:8]) - idle) / _CLK
-
-
-def _wait_for_quiet(max_wait: float, *, below: float = 0.25) -> float:
-    """Wait until the machine's other load is low; returns the load seen last (cores)."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        before = _machine_busy()
-        time.sleep(1.0)
-        load = _machine_busy() - before
-        if load < below or time.monotonic() >= deadline:
-            return load
-        print(f"  other processes use {load:.2f} cores; waiting", flush=True)
-        time.sleep(2.0)
-
-
 @dataclass
 class Phase:
     load: LoadResult
     server_main_cpu: float
     server_other_cpu: float
     machine_cpu: float
+    started: float = 0.0  # Unix time, for the pipeline's pass log
+    events: int = 0
+    # Server CPU seconds (all threads) at the start, and once the pipeline caught up after it.
+    cpu_start: float = 0.0
+    cpu_settled: float = 0.0
 
 
 def _phase(
-    server: Server, bodies_path: Path, concurrency: int, profile: Path | None, name: str
+    server: Server,
+    bodies_path: Path,
+    concurrency: int,
+    profile: Path | None,
+    name: str,
+    *,
+    rate: float = 0.0,
 ) -> Phase:
     import base64
 
@@ -202,7 +175,8 @@ def _phase(
             stderr=subprocess.DEVNULL,
         )
         time.sleep(1.0)  # py-spy attaches before the load starts
-    before, busy_before = _thread_cpu(pid), _machine_busy()
+    started = time.time()
+    before, busy_before = thread_cpu(pid), machine_busy()
     child = mp.get_context("spawn").Process(
         target=run_load,
         args=(
@@ -211,11 +185,12 @@ def _phase(
             bodies_path,
             concurrency,
             result_path,
+            rate,
         ),
     )
     child.start()
     child.join()
-    after, busy_after = _thread_cpu(pid), _machine_busy()
+    after, busy_after = thread_cpu(pid), machine_busy()
     if spy is not None:
         spy.send_signal(signal.SIGINT)
         spy.wait(30)
@@ -224,7 +199,10 @@ def _phase(
     load: LoadResult = pickle.loads(result_path.read_bytes())
     used = {tid: after[tid] - before.get(tid, 0.0) for tid in after}
     main_cpu = used.pop(pid, 0.0)
-    return Phase(load, main_cpu, sum(used.values()), busy_after - busy_before)
+    cpu_start = sum(before.values())
+    return Phase(
+        load, main_cpu, sum(used.values()), busy_after - busy_before, started, 0, cpu_start
+    )
 
 
 def _stored(workspace: Path) -> int:
@@ -239,13 +217,16 @@ def _check(phase: Phase, name: str) -> None:
         raise SystemExit(f"{name}: non-200 answers {bad}, errors {phase.load.errors[:3]}")
 
 
+def _lag(server: Server, phase: Phase, name: str) -> Lag:
+    _check(phase, name)
+    lag = Lag.measure(server.url, server.secret_key, phase.load.acks, after=phase.started)
+    # The pipeline's work deferred past the last ack is this phase's cost too.
+    phase.cpu_settled = sum(thread_cpu(server.proc.pid).values())
+    return lag
+
+
 def one_run(
-    args: argparse.Namespace,
-    bodies: list[bytes],
-    singles_path: Path,
-    batch_path: Path,
-    n_events: int,
-    run: int,
+    args: argparse.Namespace, bodies: list[bytes], paths: dict[str, Path], run: int
 ) -> Figures:
     env = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory(prefix="unicx-bench-") as tmp:
@@ -253,33 +234,73 @@ def one_run(
         server = _start_server(workspace, env)
         try:
             profile = args.profile if run == 0 else None
-            batch = _phase(server, batch_path, args.batch_concurrency, profile, "batch")
-            single = _phase(server, singles_path, args.single_concurrency, profile, "single")
+            batch = _phase(server, paths["batch"], args.batch_concurrency, profile, "batch")
+            batch_lag = _lag(server, batch, "batch")
+            # The paced rate counts events; the load generator paces requests.
+            paced = _phase(
+                server,
+                paths["paced"],
+                args.batch_concurrency,
+                None,
+                "paced",
+                rate=args.rate / args.batch,
+            )
+            paced.events = args.paced
+            paced_lag = _lag(server, paced, "paced")
+            single = _phase(server, paths["single"], args.single_concurrency, profile, "single")
         finally:
             server.proc.send_signal(signal.SIGTERM)
             server.proc.wait(60)
-        _check(batch, "batch")
         _check(single, "single")
         stored = _stored(workspace)
-    if stored != n_events:
-        raise SystemExit(f"stored {stored} events but {n_events} were acknowledged")
-    return Figures.build(batch, single, measure(bodies), events=args.events, stored=stored)
+    sent = args.events + args.paced + args.single
+    if stored != sent:
+        raise SystemExit(f"stored {stored} events but {sent} were acknowledged")
+    return Figures.build(
+        batch,
+        single,
+        measure(bodies),
+        events=args.events,
+        stored=stored,
+        lags=(batch_lag, paced, paced_lag),
+    )
+
+
+def _quick(args: argparse.Namespace) -> None:
+    """--quick: the defaults of the small scale, unless given explicitly."""
+    given = set(sys.argv[1:])
+    for flag, value in (("--events", 30_000), ("--paced", 10_000), ("--single", 3_000)):
+        if flag not in given:
+            setattr(args, flag[2:], value)
+    if "--repeat" not in given:
+        args.repeat = 1
+
+
+def _write_all(tmp: Path, args: argparse.Namespace, bodies: list[bytes]) -> dict[str, Path]:
+    """The three phases' request files: batches, paced batches, single events."""
+    events = make_events(args.paced + args.single, seed=args.seed + 1)
+    paths = {name: tmp / f"{name}.bin" for name in ("batch", "paced", "single")}
+    write_bodies(paths["batch"], [("/v1/batch", b) for b in bodies])
+    paced = batch_bodies(events[: args.paced], args.batch)
+    write_bodies(paths["paced"], [("/v1/batch", b) for b in paced])
+    write_bodies(paths["single"], single_bodies(events[args.paced :]))
+    return paths
 
 
 def main() -> None:
     args = _args()
-    print(f"generating {args.events + args.single} events (seed {args.seed})", flush=True)
-    events = make_events(args.events + args.single, seed=args.seed)
-    bodies = batch_bodies(events[: args.events], args.batch)
+    if args.quick:
+        _quick(args)
+    total = args.events + args.paced + args.single
+    print(f"generating {total} events (seed {args.seed})", flush=True)
+    bodies = batch_bodies(make_events(args.events, seed=args.seed), args.batch)
     runs: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="unicx-bench-bodies-") as tmp:
-        batch_path, singles_path = Path(tmp) / "batch.bin", Path(tmp) / "single.bin"
-        write_bodies(batch_path, [("/v1/batch", b) for b in bodies])
-        write_bodies(singles_path, single_bodies(events[args.events :]))
+        paths = _write_all(Path(tmp), args, bodies)
         for run in range(args.repeat):
             if args.quiet_wait > 0:
-                _wait_for_quiet(args.quiet_wait)
-            runs.append(one_run(args, bodies, singles_path, batch_path, len(events), run))
+                wait_for_quiet(args.quiet_wait)
+            runs.append(one_run(args, bodies, paths, run))
             print(f"run {run + 1}/{args.repeat}: {runs[-1].one_line()}", flush=True)
     command = " ".join([".venv/bin/python", "bench/ingest.py", *sys.argv[1:]])
     print_table(runs, machine(), command)

@@ -49,11 +49,19 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Unix times of each acknowledged request (sent, acked), to turn into pipeline lag.
+    acks: list[tuple[float, float]] = field(default_factory=list)
 
 
 async def _post_all(
-    base_url: str, headers: dict[str, str], bodies: list[tuple[str, bytes]], concurrency: int
+    base_url: str,
+    headers: dict[str, str],
+    bodies: list[tuple[str, bytes]],
+    concurrency: int,
+    rate: float,
 ) -> LoadResult:
+    """Post every body with ``concurrency`` in flight; ``rate`` > 0 paces the starts at that
+    many requests per second (a fixed offered load), else as fast as answers come."""
     result = LoadResult(requests=len(bodies))
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
@@ -63,6 +71,9 @@ async def _post_all(
     async def worker(session: aiohttp.ClientSession) -> None:
         for i in next_index:
             url_path, body = bodies[i]
+            if rate > 0 and (ahead := begin + i / rate - time.perf_counter()) > 0:
+                await asyncio.sleep(ahead)
+            sent = time.time()
             started = time.perf_counter()
             try:
                 async with session.post(base_url + url_path, data=body, headers=headers) as resp:
@@ -73,11 +84,13 @@ async def _post_all(
                 continue
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
             result.statuses[status] = result.statuses.get(status, 0) + 1
+            if status == 200:
+                result.acks.append((sent, time.time()))
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        started = time.perf_counter()
+        begin = time.perf_counter()
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
-        result.wall_s = time.perf_counter() - started
+        result.wall_s = time.perf_counter() - begin
     return result
 
 
@@ -87,11 +100,12 @@ def run_load(
     bodies_path: Path,
     concurrency: int,
     result_path: Path,
+    rate: float = 0.0,
 ) -> None:
     """Child-process entry point: post every body, pickle a LoadResult to ``result_path``."""
     bodies = read_bodies(bodies_path)
     cpu_before = os.times()
-    result = asyncio.run(_post_all(base_url, headers, bodies, concurrency))
+    result = asyncio.run(_post_all(base_url, headers, bodies, concurrency, rate))
     cpu_after = os.times()
     result.cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     result_path.write_bytes(pickle.dumps(result))

@@ -253,6 +253,15 @@ class Settings(BaseSettings):
         "count; later clicks go to the target without being recorded. Unsubscribe links "
         "never expire.",
     )
+    pipeline_share: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="The most of the wall clock the realtime profile pipeline (identity, "
+        "traits, consent, segments) spends in passes while commits keep coming: after a pass "
+        "of d seconds the next waits d * (1 - share) / share, so under ingest load the passes "
+        "grow and the pipeline lags instead of taking the writer's CPU.",
+    )
     journeys_enabled: bool = Field(
         default=True,
         description="While the server runs, advance journeys and deliver queued messages.",

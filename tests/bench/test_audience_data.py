@@ -4,16 +4,14 @@ the shape the segment and report benchmarks rely on, and fresh batches resolve a
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.bench.loader import load_bench
 from unicx.config import Settings, load_settings
 from unicx.identity.service import IdentityService
 from unicx.store import Session, Store
@@ -23,17 +21,7 @@ NOW = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
 PEOPLE = 500
 
 
-def _load() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / "audience_data.py"
-    spec = importlib.util.spec_from_file_location("audience_data", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-audience = _load()
+audience = load_bench("audience_data")
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from unicx.api import (
     messaging,
     models,
     personalize,
+    pipeline,
     privacy,
     profiles,
     receipts,
@@ -154,7 +155,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     routers = (
         ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
         segments, reports, models, recommend, personalize, journeys, messaging, tracking,
-        deadletters, receipts, inbox, audiences, browser,
+        deadletters, receipts, inbox, audiences, browser, pipeline,
     )  # fmt: skip
     for module in (*routers, docs):
         app.include_router(module.router)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from unicx.background import lower_priority
 from unicx.config import Settings
 from unicx.errors import RetryableStoreError
 from unicx.journeys import definition as jd
@@ -188,6 +189,12 @@ class JourneyEngine:
             lower = datetime.fromisoformat(raw) if raw else upper - timedelta(minutes=5)
             if upper <= lower:
                 return
+            names = self._event_names(s, live)
+            if not names:
+                # No journey waits for any event: skip the window (the query for unresolved
+                # events scans every event since the cursor, each tick, under ingest load).
+                write_cursor(s, EVENTS_CURSOR, upper.isoformat(), now)
+                return
             # Stop before events the profile updater has not resolved yet (it runs right after
             # each flush); they are read on a later tick. One never resolved stops it only 60 s.
             pending = s.fetchone(
@@ -200,19 +207,14 @@ class JourneyEngine:
                 upper = pending[0] - timedelta(microseconds=1)
                 if upper <= lower:
                     return
-            names = self._event_names(s, live)
-            rows = (
-                s.fetchall(
-                    "SELECT profile_id, event, timestamp, properties, event_key "
-                    "FROM event_profiles "
-                    "WHERE type = 'track' AND received_at > $lo AND received_at <= $hi "
-                    "AND profile_id IS NOT NULL AND event IN (SELECT unnest($names::VARCHAR[])) "
-                    "ORDER BY timestamp",
-                    {"lo": lower, "hi": upper, "names": sorted(names)},
-                    step="journeys.events_window",
-                )
-                if names
-                else []
+            rows = s.fetchall(
+                "SELECT profile_id, event, timestamp, properties, event_key "
+                "FROM event_profiles "
+                "WHERE type = 'track' AND received_at > $lo AND received_at <= $hi "
+                "AND profile_id IS NOT NULL AND event IN (SELECT unnest($names::VARCHAR[])) "
+                "ORDER BY timestamp",
+                {"lo": lower, "hi": upper, "names": sorted(names)},
+                step="journeys.events_window",
             )
             events = [
                 (str(p), str(e), ts, parse_properties(pr), str(k)) for p, e, ts, pr, k in rows
@@ -410,6 +412,7 @@ class JourneyWorker:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        lower_priority()  # under ingest load, steps wait rather than the acks
         interval = self.engine.settings.journey_tick_ms / 1000
         while not self._stop.is_set():
             try:
