@@ -253,6 +253,14 @@ class Settings(BaseSettings):
         "count; later clicks go to the target without being recorded. Unsubscribe links "
         "never expire.",
     )
+    duckdb_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Threads DuckDB runs one query on (None: one per core). A database-wide "
+        "setting: fewer threads leave cores to the ingest writer and the event loop while "
+        "large pipeline or segment queries run, at the price of slower large queries.",
+    )
     pipeline_share: float = Field(
         default=0.25,
         gt=0,

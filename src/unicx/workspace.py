@@ -50,6 +50,7 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
         settings.db_path,
         log_params=settings.log_sql_params,
         checkpoint_wal_mb=settings.checkpoint_wal_mb,
+        threads=settings.duckdb_threads,
     )
     migrate(store)
     return store

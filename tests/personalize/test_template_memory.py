@@ -36,7 +36,10 @@ ATTACKS = {
     "replace": "{{ ('x' * 10000) | replace('x', 'y' * 10000) }}",
     "printing_loops": "{% for i in 'x' * 10000 %}{% for j in 'x' * 10000 %}{{ 'y' * 9000 }}"
     "{% endfor %}{% endfor %}",
-    "silent_loops": "{% for i in 'x' * 10000 %}{% for j in 'x' * 10000 %}{% endfor %}{% endfor %}",
+    # 10^8 iterations that print nothing; empty ones finished inside the 2 s timer on a quiet
+    # machine, so each does a little work (the timer, not the loop bounds, stops it).
+    "silent_loops": "{% for i in 'x' * 10000 %}{% for j in 'x' * 10000 %}"
+    "{% if i ~ j == 'yy' %}{% endif %}{% endfor %}{% endfor %}",
 }
 
 

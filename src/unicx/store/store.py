@@ -40,8 +40,10 @@ class Store:
         log_params: bool = False,
         read_only: bool = False,
         checkpoint_wal_mb: int | None = None,
+        threads: int | None = None,
     ) -> None:
         self.path = path
+        self._threads = threads
         self.log_params = log_params
         self.read_only = read_only
         self._checkpoint_wal_mb = checkpoint_wal_mb
@@ -75,6 +77,8 @@ class Store:
                 f"SET checkpoint_threshold = '{int(self._checkpoint_wal_mb)}MB'",
                 step="store.checkpoint_threshold",
             )
+        if self._threads is not None:
+            self.run(con, f"SET threads = {int(self._threads)}", step="store.threads")
         return con
 
     def session(self) -> Session:
