@@ -50,7 +50,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.helpers: free_port
 
-from tests.helpers import free_port
+from tests.helpers import LOOPBACK, free_port
 
 from unicx.channels import builtin  # noqa: F401 (registers the channels)
 from unicx.channels.config import save_config
@@ -128,7 +128,8 @@ def say(message: str) -> None:
 
 # -- the workspace --------------------------------------------------------------------------
 def build(path: Path, people: int, *, smtp_port: int, batch: int, now: datetime) -> Settings:
-    settings = load_settings(workspace=path, journey_batch=batch)
+    # The stand-in SMTP server is on loopback, which outbound connections refuse by default.
+    settings = load_settings(workspace=path, journey_batch=batch, outbound_allow=LOOPBACK)
     init_workspace(settings)
     store = open_store(settings)
     try:
@@ -164,6 +165,7 @@ def build(path: Path, people: int, *, smtp_port: int, batch: int, now: datetime)
                 "email",
                 {"host": "127.0.0.1", "port": smtp_port, "from_address": "shop@example.vn"},
                 now=now,
+                allow=settings.outbound_allow,
             )
         SegmentService(store, settings).create(
             SegmentCreate(name="Has e-mail", definition={"has": "email"}), now=now

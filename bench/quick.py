@@ -59,7 +59,7 @@ BENCHES = (
         r"evaluation:|full refresh|segments step",
         120,
     ),
-    Bench("recommend", ("bench/recommend.py", "--quick"), r"^blend vs|ndcg@10", 120),
+    Bench("recommend", ("bench/recommend.py", "--quick"), r"^blend vs|^\w+ +ndcg@10", 120),
     Bench(
         "journeys",
         (
