@@ -100,3 +100,17 @@ def test_a_migration_merged_after_a_higher_one_still_applies(tmp_path: Path) -> 
     assert current_version(store) == MIGRATIONS[-1].version > 9
     assert migrate(store) == [9] and len(read_secret(store)) == 64
     store.close()
+
+
+def test_duckdb_threads_setting_reaches_the_connection(tmp_path: Path) -> None:
+    from unicx.config import load_settings
+    from unicx.workspace import open_store
+
+    settings = load_settings(workspace=tmp_path / "ws", duckdb_threads=1)
+    store = open_store(settings, create=True)
+    try:
+        with store.session() as s:
+            row = s.fetchone("SELECT current_setting('threads')", step="test.threads")
+        assert row is not None and int(row[0]) == 1
+    finally:
+        store.close()
