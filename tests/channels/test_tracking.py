@@ -20,6 +20,7 @@ from unicx.api import tracking as tracking_api
 from unicx.channels import tracking
 from unicx.errors import NotFoundError
 from unicx.store import Store
+from unicx.store.secrets import forget_cached
 from unicx.workspace import open_store
 
 # Recent: click and open links stop counting click_link_days after their message was queued.
@@ -122,7 +123,7 @@ def test_tokens_verify_and_refuse_tampering(store: Store, workspace: Workspace) 
 
 def test_secret_is_kept_in_the_workspace(store: Store, workspace: Workspace) -> None:
     first = links(store, workspace)
-    tracking._secrets.clear()  # as after a restart
+    forget_cached()  # as after a restart
     assert links(store, workspace) == first
     with store.session() as s:
         row = s.fetchone("SELECT value FROM workspace_meta WHERE key = 'tracking_secret'", step="t")
@@ -130,7 +131,7 @@ def test_secret_is_kept_in_the_workspace(store: Store, workspace: Workspace) -> 
     # A secret created in a transaction that rolled back is neither cached nor kept.
     with store.session() as s:
         s.execute("DELETE FROM workspace_meta WHERE key = 'tracking_secret'", step="t")
-    tracking._secrets.clear()
+    forget_cached()
     with pytest.raises(RuntimeError), store.session() as s, s.transaction():
         lost = tracking.links_for(s, workspace.settings, MESSAGE)
         raise RuntimeError("rolled back")

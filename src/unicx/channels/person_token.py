@@ -11,50 +11,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-import threading
 from typing import TYPE_CHECKING, Final
 
 from unicx.errors import AuthError, NotFoundError, PermissionDeniedError
+from unicx.store import secrets
 
 if TYPE_CHECKING:
     from unicx.store import Session, Store
 
 SECRET_KEY: Final = "person_token_secret"
 MAX_USER_ID: Final = 200
-_cache: dict[str, bytes] = {}
-_lock = threading.Lock()
 
 
 def create_secret(session: Session) -> None:
     """Migration 9: a fresh random secret, kept with the workspace's other secrets."""
-    session.execute(
-        "INSERT INTO workspace_meta VALUES (?, ?) ON CONFLICT DO NOTHING",
-        [SECRET_KEY, secrets.token_hex(32)],
-        step="person_token.create_secret",
-    )
+    secrets.create_secret(session, SECRET_KEY)
 
 
 def read_secret(store: Store) -> str:
     """The secret as hex, for the site's backend (admins only, through the API or CLI)."""
-    with store.session() as s:
-        row = s.fetchone(
-            "SELECT value FROM workspace_meta WHERE key = ?", [SECRET_KEY], step="person.secret"
-        )
-    if row is None:  # only a database the migrations have not reached
-        raise NotFoundError("this workspace has no person-token secret; run `unicx migrate`")
-    return str(row[0])
+    return _secret(store).hex()
 
 
 def _secret(store: Store) -> bytes:
-    key = str(store.path)
-    with _lock:
-        cached = _cache.get(key)
-    if cached is None:
-        cached = bytes.fromhex(read_secret(store))
-        with _lock:
-            _cache[key] = cached
-    return cached
+    with store.session() as s:
+        found = secrets.stored_secret(s, SECRET_KEY)
+    if found is None:  # only a database the migrations have not reached
+        raise NotFoundError("this workspace has no person-token secret; run `unicx migrate`")
+    return found
 
 
 def person_token(secret: bytes, user_id: str) -> str:

@@ -15,8 +15,6 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,35 +25,15 @@ from unicx.config import Settings
 from unicx.errors import NotFoundError
 from unicx.privacy.consent import CONSENT_EVENT, refresh_consents
 from unicx.store import Session, Store
+from unicx.store.secrets import create_secret, stored_secret
 
 SECRET_KEY = "tracking_secret"
 MAX_TOKEN = 4096
-_secrets: dict[str, bytes] = {}
-_lock = threading.Lock()
 
 
 def _secret(session: Session) -> bytes:
-    """The workspace's tracking secret, created on first use inside the caller's transaction.
-    Only a secret read back from the table is cached: one just inserted may still roll back."""
-    key = str(session.store.path)
-    with _lock:
-        if key in _secrets:
-            return _secrets[key]
-    row = session.fetchone(
-        "SELECT value FROM workspace_meta WHERE key = ?", [SECRET_KEY], step="tracking.secret"
-    )
-    if row is not None:
-        value = bytes.fromhex(str(row[0]))
-        with _lock:
-            _secrets[key] = value
-        return value
-    fresh = secrets.token_hex(32)
-    session.execute(
-        "INSERT INTO workspace_meta VALUES (?, ?) ON CONFLICT DO NOTHING",
-        [SECRET_KEY, fresh],
-        step="tracking.secret_new",
-    )
-    return bytes.fromhex(fresh)
+    """The workspace's tracking secret, created on first use inside the caller's transaction."""
+    return stored_secret(session, SECRET_KEY) or create_secret(session, SECRET_KEY)
 
 
 def ensure_secret(store: Store) -> None:

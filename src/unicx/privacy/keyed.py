@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-import threading
 from dataclasses import dataclass
 from typing import Final
 
 from unicx.store import Session
+from unicx.store.secrets import create_secret, stored_secret
 
 SECRET_KEY: Final = "privacy_secret"
 _BLOCK: Final = 64  # SHA-256 block size: the key is padded to it (RFC 2104)
-_cache: dict[str, Pads] = {}
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,19 +64,10 @@ def tombstone_hash(pads: Pads, id_type: str, id_value: str) -> str:
 
 def pads(session: Session) -> Pads:
     """The workspace's pads; the secret must exist (migration 8 creates it)."""
-    name = str(session.store.path)
-    with _lock:
-        if name in _cache:
-            return _cache[name]
-    row = session.fetchone(
-        "SELECT value FROM workspace_meta WHERE key = ?", [SECRET_KEY], step="privacy.secret"
-    )
-    if row is None:
+    key = stored_secret(session, SECRET_KEY)
+    if key is None:
         raise RuntimeError("workspace has no privacy secret (migration 8 not applied)")
-    found = Pads.of(bytes.fromhex(str(row[0])))
-    with _lock:
-        _cache[name] = found
-    return found
+    return Pads.of(key)
 
 
 def params(p: Pads) -> list[bytes]:
@@ -89,17 +77,7 @@ def params(p: Pads) -> list[bytes]:
 
 def migrate_keyed_tombstones(session: Session) -> None:
     """Migration 8: make the secret and re-key existing (unkeyed SHA-256) tombstones."""
-    session.execute(
-        "INSERT INTO workspace_meta VALUES (?, ?) ON CONFLICT DO NOTHING",
-        [SECRET_KEY, secrets.token_hex(32)],
-        step="privacy.secret_new",
-    )
-    row = session.fetchone(
-        "SELECT value FROM workspace_meta WHERE key = ?", [SECRET_KEY], step="privacy.secret"
-    )
-    key = Pads.of(bytes.fromhex(str(row[0]))) if row else None
-    if key is None:
-        raise RuntimeError("privacy secret not stored")
+    key = Pads.of(create_secret(session, SECRET_KEY))
     session.execute(
         "CREATE OR REPLACE TEMP TABLE rekeyed AS SELECT * REPLACE ("
         + hmac_sql("id_hash")
