@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +179,11 @@ def test_bad_json_file_and_missing_files(workspace: Workspace, tmp_path: Path) -
     assert no_ws.exit_code == 1 and "no workspace" in no_ws.output
 
 
-def test_simulate(workspace: Workspace, tmp_path: Path) -> None:
+def test_simulate(workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fixed start (10:31 in Ho Chi Minh City): how many buy before the 10:30 wait ends
+    # depends on the hour the simulation starts, and must not depend on when CI runs.
+    start = datetime(2026, 3, 2, 3, 31, tzinfo=UTC)
+    monkeypatch.setattr("unicx.cli.journeys._now", lambda: start)
     ws, file = workspace.path, write(tmp_path, "welcome.yaml", WELCOME)
     args = ["journeys", "simulate", str(file), "--generated", "--people", "400", "--days", "10"]
     args += ["--event", "Order Completed=0.5", "--seed", "3"]
