@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from unicx.analytics import models as m
-from unicx.analytics import service
+from unicx.reports import models as m
+from unicx.reports import service
 from unicx.api.context import AppContext
 from unicx.api.deps import Ctx, ReportsReader
 

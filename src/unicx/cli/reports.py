@@ -13,8 +13,8 @@ from typing import Annotated, Any, TypeVar, get_origin
 import typer
 from rich.table import Table
 
-from unicx.analytics import service
-from unicx.analytics.models import (
+from unicx.reports import service
+from unicx.reports.models import (
     AffinityReport,
     CohortsReport,
     FunnelReport,
@@ -22,7 +22,7 @@ from unicx.analytics.models import (
     ProductsReport,
     Report,
 )
-from unicx.analytics.scope import invalid
+from unicx.reports.scope import invalid
 from unicx.cli.backend import RemoteBackend, open_target
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 

@@ -78,7 +78,7 @@ def _spend(days: int) -> str:
 
 
 def order_core_steps(source: str = "ev") -> str:
-    """Orders and their net value, what traits and reports (unicx.analytics) build on. Reads
+    """Orders and their net value, what traits and reports (unicx.reports) build on. Reads
     ``source`` (profile_id, message_id, timestamp, type, event, properties); ``$currency``."""
     f = ORDER_FIELDS
     # Materialized: completed orders, refunds and lines all read it, from one scan.

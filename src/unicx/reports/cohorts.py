@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from unicx.analytics.models import CohortBy, Period
-from unicx.analytics.scope import Window, events_step, fetch, order_source
+from unicx.reports.models import CohortBy, Period
+from unicx.reports.scope import Window, events_step, fetch, order_source
 from unicx.profiles.orders_sql import order_core_steps
 from unicx.store import Session
 
@@ -95,4 +95,4 @@ def rows(
     params = window.params(
         horizon=window.at(horizon), periods=periods, today=today, offset_us=offset
     )
-    return fetch(session, query, params, step="analytics.cohorts")
+    return fetch(session, query, params, step="reports.cohorts")

@@ -1,4 +1,4 @@
-"""The shop of tests/analytics/data.py in a real workspace."""
+"""The shop of tests/reports/data.py in a real workspace."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.analytics.data import load_shop
+from tests.reports.data import load_shop
 from tests.conftest import Workspace
 from unicx.store import Store
 from unicx.workspace import open_store

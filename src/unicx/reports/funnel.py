@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 
-from unicx.analytics.models import FunnelBy, FunnelConfig, FunnelStage
-from unicx.analytics.scope import Window, events_step, fetch, invalid, ratio
+from unicx.reports.models import FunnelBy, FunnelConfig, FunnelStage
+from unicx.reports.scope import Window, events_step, fetch, invalid, ratio
 from unicx.config import Settings
 from unicx.errors import FieldIssue, ValidationError
 from unicx.profiles.computed_sql import EVENT_CHANNEL
@@ -156,7 +156,7 @@ def rows(
     for k, stage in enumerate(stages, 1):
         params[f"s{k}_events"] = stage.events
         params[f"s{k}_types"] = list(stage.types)
-    found = fetch(session, sql(window, stages, by), params, step="analytics.funnel")
+    found = fetch(session, sql(window, stages, by), params, step="reports.funnel")
     if found or by != "none":
         return found
     # Nobody in range: still one row per stage, so the funnel's shape shows.

@@ -1,5 +1,5 @@
 """Audience exploration reports: geography, products, affinity, lifecycle funnel, cohorts.
 
 Each report is one SQL statement over ``event_profiles`` (named CTE steps, bound parameters)
-behind a function of :mod:`unicx.analytics.service`; definitions are in docs/reports.md.
+behind a function of :mod:`unicx.reports.service`; definitions are in docs/reports.md.
 """

@@ -115,7 +115,7 @@ def resolve_segment(session: Session, value: str) -> str:
         "WHERE status = 'active' AND (segment_id = $v OR name = $v) "
         "ORDER BY by_id DESC, segment_id LIMIT 2",
         {"v": value},
-        step="analytics.segment",
+        step="reports.segment",
     )
     if not rows:
         raise NotFoundError(

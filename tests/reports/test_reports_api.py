@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.analytics.data import load_shop
+from tests.reports.data import load_shop
 from tests.conftest import Workspace
 from tests.helpers import bearer
 from tests.identity.conftest import send

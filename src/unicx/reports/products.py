@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from unicx.analytics.models import ItemLevel
-from unicx.analytics.scope import Window, events_step, fetch, order_source, ratio
+from unicx.reports.models import ItemLevel
+from unicx.reports.scope import Window, events_step, fetch, order_source, ratio
 from unicx.profiles.orders_sql import (
     ORDER_LINES_STEP,
     order_core_steps,
@@ -124,4 +124,4 @@ def previous_start(window: Window) -> date:
 
 def rows(session: Session, window: Window, *, level: ItemLevel, limit: int) -> list[dict[str, Any]]:
     params = window.params(limit=limit, prev_start=window.at(previous_start(window)))
-    return fetch(session, sql(window, level), params, step="analytics.products")
+    return fetch(session, sql(window, level), params, step="reports.products")

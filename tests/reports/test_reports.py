@@ -1,4 +1,4 @@
-"""Every report against numbers worked out by hand from the shop in tests/analytics/data.py.
+"""Every report against numbers worked out by hand from the shop in tests/reports/data.py.
 
 June 2024 is ``from=2024-06-01, to=2024-07-01`` (local days, ``to`` exclusive).
 """
@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Workspace
-from unicx.analytics import service
-from unicx.analytics.models import Report
-from unicx.analytics.scope import Window
+from unicx.reports import service
+from unicx.reports.models import Report
+from unicx.reports.scope import Window
 from unicx.config import load_settings
 from unicx.store import Store
 

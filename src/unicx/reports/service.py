@@ -12,12 +12,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypedDict, TypeVar, Unpack, get_args
 
-from unicx.analytics import affinity as affinity_sql
-from unicx.analytics import cohorts as cohorts_sql
-from unicx.analytics import funnel as funnel_sql
-from unicx.analytics import geo
-from unicx.analytics import products as products_sql
-from unicx.analytics.models import (
+from unicx.reports import affinity as affinity_sql
+from unicx.reports import cohorts as cohorts_sql
+from unicx.reports import funnel as funnel_sql
+from unicx.reports import geo
+from unicx.reports import products as products_sql
+from unicx.reports.models import (
     AffinityReport,
     CohortBy,
     CohortsReport,
@@ -30,7 +30,7 @@ from unicx.analytics.models import (
     ProductsReport,
     Report,
 )
-from unicx.analytics.scope import Window, invalid, local_today, resolve_window
+from unicx.reports.scope import Window, invalid, local_today, resolve_window
 from unicx.config import Settings
 from unicx.store import Session, Store
 

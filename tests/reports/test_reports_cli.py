@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.analytics.data import load_shop
+from tests.reports.data import load_shop
 from tests.conftest import Workspace
 from tests.helpers import ServerProcess
 from unicx.cli.main import app

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from unicx.analytics.models import GeoLevel
-from unicx.analytics.scope import Window, events_step, fetch, order_source, ratio
+from unicx.reports.models import GeoLevel
+from unicx.reports.scope import Window, events_step, fetch, order_source, ratio
 from unicx.profiles.orders_sql import order_core_steps
 from unicx.store import Session
 
@@ -50,4 +50,4 @@ LIMIT $limit"""
 
 
 def rows(session: Session, window: Window, *, level: GeoLevel, limit: int) -> list[dict[str, Any]]:
-    return fetch(session, sql(window, level), window.params(limit=limit), step="analytics.geo")
+    return fetch(session, sql(window, level), window.params(limit=limit), step="reports.geo")

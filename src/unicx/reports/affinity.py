@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from unicx.analytics.models import ItemLevel
-from unicx.analytics.products import sales_steps
-from unicx.analytics.scope import Window, fetch, ratio
+from unicx.reports.models import ItemLevel
+from unicx.reports.products import sales_steps
+from unicx.reports.scope import Window, fetch, ratio
 from unicx.store import Session
 
 
@@ -68,7 +68,7 @@ def run(
     """The number of buyers and the pairs."""
     params = window.params(min_support=min_support, min_count=min_count, item=item, limit=limit)
     query = sql(window, level, item=item is not None)
-    found = fetch(session, query, params, step="analytics.affinity")
+    found = fetch(session, query, params, step="reports.affinity")
     pairs = [
         {k: v for k, v in r.items() if k != "buyers"} for r in found if r["item_a"] is not None
     ]
