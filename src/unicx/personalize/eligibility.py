@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from unicx.errors import FieldIssue, UnicxError, ValidationError
+from unicx.segments import conditions as sc
 from unicx.segments import definition as d
 from unicx.segments.compiler import Compiled, compile_segment, used_params
 from unicx.segments.membership import relations_for
@@ -64,13 +65,13 @@ def check(
 
 def _refuse_sensitive(
     session: Session,
-    tree: d.Node,
+    tree: sc.Node,
     sensitive: Callable[[str], bool],
     via: str,
     seen: set[str],
 ) -> None:
-    for node in d.walk(tree):
-        if isinstance(node, d.TraitCond) and sensitive(node.trait):
+    for node in sc.walk(tree):
+        if isinstance(node, sc.TraitCond) and sensitive(node.trait):
             field = node.path.replace("definition", ROOT, 1) + ".trait" if via == ROOT else via
             message = f"trait {node.trait!r} is sensitive and cannot be used for personalization"
             if via != ROOT:
@@ -78,12 +79,16 @@ def _refuse_sensitive(
             raise ValidationError(
                 f"{field}: {message}", issues=[FieldIssue(field, "sensitive_trait", message)]
             )
-        if isinstance(node, d.SegmentRef):
+        if isinstance(node, sc.SegmentRef):
             _check_segment(session, node, sensitive, via, seen)
 
 
 def _check_segment(
-    session: Session, node: d.SegmentRef, sensitive: Callable[[str], bool], via: str, seen: set[str]
+    session: Session,
+    node: sc.SegmentRef,
+    sensitive: Callable[[str], bool],
+    via: str,
+    seen: set[str],
 ) -> None:
     row = session.fetchone(
         "SELECT segment_id, definition FROM segments WHERE status = 'active' AND "

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from unicx.segments import definition as d
+from unicx.segments import conditions as sc
 from unicx.segments.vocabulary import SPECIAL_EVENTS, Trait
 
 NOW = "CAST($now AS TIMESTAMPTZ)"
@@ -63,7 +63,7 @@ class Compiled:
         return sql.replace("__EVENTS__", events).replace("__SCOPE__", scope)
 
 
-def compile_segment(node: d.Node, resolver: Resolver) -> Compiled:
+def compile_segment(node: sc.Node, resolver: Resolver) -> Compiled:
     builder = _Builder(resolver)
     where = builder.node(node)
     steps = ",\n".join(f"c{i} AS (\n  {sql}\n)" for i, sql in enumerate(builder.steps))
@@ -93,19 +93,19 @@ class _Builder:
         test = f"profile_id IN (SELECT profile_id FROM c{len(self.steps) - 1})"
         return f"NOT ({test})" if complement else test
 
-    def node(self, node: d.Node) -> str:
-        if isinstance(node, d.Group):
+    def node(self, node: sc.Node) -> str:
+        if isinstance(node, sc.Group):
             parts = [self.node(c) for c in node.children]
             if node.kind == "not":
                 return f"NOT ({parts[0]})"
             joiner = " AND " if node.kind == "all" else " OR "
             return "(" + joiner.join(parts) + ")"
-        method: Callable[[d.Node], str] = getattr(self, f"leaf_{type(node).__name__}")
+        method: Callable[[sc.Node], str] = getattr(self, f"leaf_{type(node).__name__}")
         return method(node)
 
     # -- events ------------------------------------------------------------------------------
 
-    def match(self, event: str, where: tuple[d.PropertyCond, ...], alias: str, path: str) -> str:
+    def match(self, event: str, where: tuple[sc.PropertyCond, ...], alias: str, path: str) -> str:
         self.resolver.event(path, event)
         if event in SPECIAL_EVENTS:
             parts = [f"{alias}.type = {self.bind(SPECIAL_EVENTS[event])}"]
@@ -116,7 +116,7 @@ class _Builder:
             parts.append(self.property(cond, alias))
         return " AND ".join(parts)
 
-    def property(self, cond: d.PropertyCond, alias: str) -> str:
+    def property(self, cond: sc.PropertyCond, alias: str) -> str:
         if cond.prop.startswith("products[]."):
             keys = cond.prop.removeprefix("products[].").split(".")
             items = f"json_extract_string({alias}.properties, {self.bind(_json_path(keys, True))})"
@@ -158,7 +158,7 @@ class _Builder:
             return f"starts_with(CAST({expr} AS VARCHAR), {self.bind(value)})"
         raise AssertionError(op)  # parse() admits no other operator
 
-    def window(self, window: d.Window | None, column: str) -> str:
+    def window(self, window: sc.Window | None, column: str) -> str:
         if window is None:
             return ""
         if window.last_s is not None:
@@ -170,7 +170,7 @@ class _Builder:
             out += f" AND {column} < {self.bind(window.end)}"
         return out
 
-    def leaf_EventCond(self, node: d.EventCond) -> str:
+    def leaf_EventCond(self, node: sc.EventCond) -> str:
         match = self.match(node.event, node.where, "e", f"{node.path}.event")
         where = match + self.window(node.window, "e.timestamp")
         if node.window is not None and node.window.last_s is not None:
@@ -192,13 +192,13 @@ class _Builder:
         )
         return self.step(sql, complement=zero)
 
-    def bound(self, agg: str, cmp: d.Compare) -> str:
+    def bound(self, agg: str, cmp: sc.Compare) -> str:
         if isinstance(cmp.value, tuple):
             return f"{agg} BETWEEN {self.bind(cmp.value[0])} AND {self.bind(cmp.value[1])}"
         sql_ops = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
         return f"{agg} {sql_ops[cmp.op]} {self.bind(cmp.value)}"
 
-    def follow_up(self, follow: d.FollowUp, base_match: str) -> str:
+    def follow_up(self, follow: sc.FollowUp, base_match: str) -> str:
         within = self.bind(follow.within_s)
         match = self.match(follow.event, follow.where, "f", f"{follow.path}.event")
         # Counted once the follow-up window has passed without the follow-up event, so a
@@ -221,7 +221,7 @@ class _Builder:
 
     # -- traits and context ------------------------------------------------------------------
 
-    def leaf_TraitCond(self, node: d.TraitCond) -> str:
+    def leaf_TraitCond(self, node: sc.TraitCond) -> str:
         # Every trait is read from its table by name, built-in ones too: the typed pivot view
         # (profile_computed) reads every trait of every profile, which an ingest pass over a
         # few thousand profiles cannot afford.
@@ -239,7 +239,7 @@ class _Builder:
             # Above the lowest value too: when most people share the bottom value (revenue 0
             # for non-buyers) the quantile is that value, and they are not "top" customers.
             test = f"{typed} >= {cut} AND {typed} > (SELECT min({typed}) {source})"
-        elif node.op in d.TIME_OPS:
+        elif node.op in sc.TIME_OPS:
             test = self.time_test(typed, node.op, node.value)
             if node.op in ("within_last", "before_last"):
                 self.edge_trait(trait, typed, name_test, node.value)
@@ -270,7 +270,7 @@ class _Builder:
         sql = f"SELECT DISTINCT profile_id FROM {trait.table} WHERE {name_test} AND {passed}"
         self.edges.append(Edge(sql, used_params(sql, self.params)))
 
-    def leaf_ContextCond(self, node: d.ContextCond) -> str:
+    def leaf_ContextCond(self, node: sc.ContextCond) -> str:
         column = f"e.{node.field}"  # from a fixed list of event columns (definition.CONTEXT_FIELDS)
         window = self.window(node.window, "e.timestamp")
         if node.window is not None and node.window.last_s is not None:
@@ -286,7 +286,7 @@ class _Builder:
 
     # -- membership, consent, identifiers, early adopters ------------------------------------
 
-    def leaf_SegmentRef(self, node: d.SegmentRef) -> str:
+    def leaf_SegmentRef(self, node: sc.SegmentRef) -> str:
         segment_id = self.resolver.segment(f"{node.path}.segment", node.ref)
         self.refs.add(segment_id)
         return self.step(
@@ -294,7 +294,7 @@ class _Builder:
             " __SCOPE__"
         )
 
-    def leaf_ConsentCond(self, node: d.ConsentCond) -> str:
+    def leaf_ConsentCond(self, node: sc.ConsentCond) -> str:
         purpose = self.bind(node.purpose)
         if node.state == "unknown":
             sql = f"SELECT profile_id FROM {_t('consents')} WHERE purpose = {purpose} __SCOPE__"
@@ -305,7 +305,7 @@ class _Builder:
             " __SCOPE__"
         )
 
-    def leaf_HasCond(self, node: d.HasCond) -> str:
+    def leaf_HasCond(self, node: sc.HasCond) -> str:
         if node.identifier == "push_token":
             return self.step(
                 "SELECT e.profile_id FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL"
@@ -316,7 +316,7 @@ class _Builder:
             f"{self.bind(node.identifier)} __SCOPE__"
         )
 
-    def leaf_EarlyAdopter(self, node: d.EarlyAdopter) -> str:
+    def leaf_EarlyAdopter(self, node: sc.EarlyAdopter) -> str:
         self.global_ = True
         key = "category" if node.level == "category" else "product_id"
         launched, bought = self.bind(node.launched_s), self.bind(node.bought_s)
@@ -375,23 +375,23 @@ def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 _OPS_BY_TYPE: dict[str, set[str]] = {
-    "number": {*d.COMPARE_OPS, "in", "not_in", "between", "top_percent", *d.PRESENCE_OPS},
-    "string": {*d.VALUE_OPS, *d.PRESENCE_OPS},
-    "time": {*d.TIME_OPS, *d.PRESENCE_OPS},
-    "bool": {"eq", "neq", *d.PRESENCE_OPS},
-    "any": {*d.VALUE_OPS, *d.PRESENCE_OPS},
+    "number": {*sc.COMPARE_OPS, "in", "not_in", "between", "top_percent", *sc.PRESENCE_OPS},
+    "string": {*sc.VALUE_OPS, *sc.PRESENCE_OPS},
+    "time": {*sc.TIME_OPS, *sc.PRESENCE_OPS},
+    "bool": {"eq", "neq", *sc.PRESENCE_OPS},
+    "any": {*sc.VALUE_OPS, *sc.PRESENCE_OPS},
 }
 
 
-def check_trait_op(trait: Trait, node: d.TraitCond) -> None:
+def check_trait_op(trait: Trait, node: sc.TraitCond) -> None:
     """Operator and value fit the trait's type (``revenue contains 'x'`` is refused)."""
     if node.op not in _OPS_BY_TYPE[trait.type]:
         ops = ", ".join(sorted(_OPS_BY_TYPE[trait.type]))
-        raise d.issue(
+        raise sc.issue(
             f"{node.path}.op", "type_mismatch", f"{trait.name} is a {trait.type} trait: use {ops}"
         )
     values = node.value if isinstance(node.value, tuple) else (node.value,)
-    if node.op in d.PRESENCE_OPS or node.op in d.TIME_OPS or node.op == "top_percent":
+    if node.op in sc.PRESENCE_OPS or node.op in sc.TIME_OPS or node.op == "top_percent":
         return
     checks: dict[str, Callable[[Any], bool]] = {
         "number": _number,
@@ -400,7 +400,7 @@ def check_trait_op(trait: Trait, node: d.TraitCond) -> None:
     }
     wanted = checks.get(trait.type)
     if wanted is not None and not all(wanted(v) for v in values):
-        raise d.issue(
+        raise sc.issue(
             f"{node.path}.value", "type_mismatch", f"{trait.name} is a {trait.type} trait"
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unicx.errors import FieldIssue, UnicxError, ValidationError
+from unicx.segments import conditions as sc
 from unicx.segments import definition as d
 from unicx.segments.compiler import Compiled, compile_segment
 from unicx.segments.membership import Live
@@ -42,7 +43,9 @@ class Resolver:
         if found is None:
             hint = self.vocab.suggest(name, set(self.vocab.traits))
             extra = f" (did you mean {hint!r}?)" if hint else ""
-            raise d.issue(path, "unknown_trait", f"no trait {name[:64]!r} in this workspace{extra}")
+            raise sc.issue(
+                path, "unknown_trait", f"no trait {name[:64]!r} in this workspace{extra}"
+            )
         return found
 
     def segment(self, path: str, ref: str) -> str:
@@ -50,9 +53,9 @@ class Resolver:
         if found is None:
             hint = self.vocab.suggest(ref, [k for k in self.segments if not k.startswith("seg_")])
             extra = f" (did you mean {hint!r}?)" if hint else ""
-            raise d.issue(path, "unknown_segment", f"no segment {ref[:64]!r}{extra}")
+            raise sc.issue(path, "unknown_segment", f"no segment {ref[:64]!r}{extra}")
         if found == self.self_id:
-            raise d.issue(path, "cycle", "a segment cannot contain itself")
+            raise sc.issue(path, "cycle", "a segment cannot contain itself")
         return found
 
     def event(self, path: str, name: str) -> None:
@@ -75,7 +78,7 @@ class Resolver:
 
     def _unknown(self, path: str, rule: str, message: str) -> None:
         if self.strict:
-            raise d.issue(path, rule, message)
+            raise sc.issue(path, rule, message)
         self.warnings.append(FieldIssue(path, rule, message))
 
 

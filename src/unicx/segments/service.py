@@ -15,6 +15,7 @@ from typing import Any
 
 from unicx.config import Settings
 from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
+from unicx.segments import conditions as sc
 from unicx.segments import definition as d
 from unicx.segments.compiler import Compiled, compile_segment
 from unicx.segments.membership import FULL, NEW, Live, apply, select_members
@@ -40,13 +41,13 @@ from unicx.store import Session, Store
 MAX_PAGE = 1000
 MAX_SEGMENTS = 500
 SAMPLE_TRAITS = ("first_seen", "last_seen", "orders_count", "revenue")
-_NAME_RE = d.NAME_RE
+_NAME_RE = sc.NAME_RE
 
 
 def _name(name: str) -> str:
     name = name.strip()
     if not name or not _NAME_RE.match(name):
-        raise d.issue("name", "name", "1-100 printable characters")
+        raise sc.issue("name", "name", "1-100 printable characters")
     return name
 
 
@@ -281,7 +282,7 @@ class SegmentService:
     ) -> MemberPage:
         """A page of members by profile id; ``cursor`` is the last id of the previous page."""
         if not 1 <= limit <= MAX_PAGE:
-            raise d.issue("limit", "range", f"1 to {MAX_PAGE}")
+            raise sc.issue("limit", "range", f"1 to {MAX_PAGE}")
         with self.store.session() as s:
             segment = _public(s, self._row(s, segment_id))
             names = check_traits(s, traits or [])
@@ -308,7 +309,7 @@ class SegmentService:
     def changes(self, segment_id: str, *, after: int = 0, limit: int = 100) -> list[Change]:
         """Segment Entered / Exited records after the change id ``after`` (a cursor)."""
         if not 1 <= limit <= MAX_PAGE:
-            raise d.issue("limit", "range", f"1 to {MAX_PAGE}")
+            raise sc.issue("limit", "range", f"1 to {MAX_PAGE}")
         with self.store.session() as s:
             sid = self._row(s, segment_id)["segment_id"]
             rows = s.fetch_dicts(
@@ -387,7 +388,7 @@ def _public(s: Session, row: dict[str, Any]) -> SegmentPublic:
 
 def check_traits(s: Session, names: list[str]) -> list[str]:
     if len(names) > 50:
-        raise d.issue("traits", "too_many", "at most 50 traits")
+        raise sc.issue("traits", "too_many", "at most 50 traits")
     if not names:
         return []
     vocab = load(s, traits_only=True)
