@@ -23,8 +23,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audience_data import DEFAULT_OUT, ensure_workspace
-from unicx.reports import service
 from unicx.config import Settings
+from unicx.reports import service
 from unicx.segments.models import SegmentCreate
 from unicx.segments.service import SegmentService
 from unicx.store import Store

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.reports.data import load_shop
 from tests.conftest import Workspace
+from tests.reports.data import load_shop
 from unicx.store import Store
 from unicx.workspace import open_store
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import Workspace
+from unicx.config import load_settings
 from unicx.reports import service
 from unicx.reports.models import Report
 from unicx.reports.scope import Window
-from unicx.config import load_settings
 from unicx.store import Store
 
 JUNE = {"start": date(2024, 6, 1), "end": date(2024, 7, 1)}

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.reports.data import load_shop
 from tests.conftest import Workspace
 from tests.helpers import bearer
 from tests.identity.conftest import send
+from tests.reports.data import load_shop
 from unicx.auth.models import Role
 from unicx.auth.service import AccessService
 from unicx.store import Store

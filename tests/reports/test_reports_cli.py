@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.reports.data import load_shop
 from tests.conftest import Workspace
 from tests.helpers import ServerProcess
+from tests.reports.data import load_shop
 from unicx.cli.main import app
 from unicx.workspace import open_store
 

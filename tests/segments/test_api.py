@@ -91,7 +91,9 @@ def test_validate_and_preview_save_nothing(api: tuple[TestClient, dict[str, str]
     client, auth = api
     body = {"definition": {"all": [HAS_EMAIL, {"event": "Order Completed"}]}}
     checked = client.post("/v1/segments/validate", json=body, headers=auth).json()
-    assert checked["valid"] and "WITH c0 AS" in checked["sql"] and not checked["time_windows"]
+    assert (
+        checked["valid"] and "WITH has_email AS" in checked["sql"] and not checked["time_windows"]
+    )
     preview = client.post("/v1/segments/preview?sample=2", json=body, headers=auth).json()
     assert preview["count"] == 3 and len(preview["sample"]) == 2
     assert {"profile_id", "revenue"} <= set(preview["sample"][0])

@@ -1,86 +1,49 @@
-"""The SQL compiled from definitions, compared with reviewed snapshots in snapshots/.
+"""The SQL compiled from definitions, compared with reviewed snapshots in
+tests/snapshots/segments/ (see tests/sql_snapshots.py; regenerate with
+``UNICX_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/segments/test_sql_snapshots.py``).
 
-A change to the compiler shows up here as a diff to review; regenerate with
-``UNICX_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/segments/test_sql_snapshots.py``.
+Each file holds the whole-workspace query (``__EVENTS__`` read as ``event_profiles``, the
+profile-keyed tables as themselves, no scope) and the edge queries of its time windows.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
+import re
 from typing import Any, cast
 
 import pytest
 
-from unicx.segments.compiler import compile_segment
+from tests.segments.snapshot_cases import DEFINITIONS, SEGMENTS, VOCAB
+from tests.sql_snapshots import assert_snapshot, params_comment, pretty
+from unicx.segments.compiler import Compiled, compile_segment
 from unicx.segments.definition import parse
 from unicx.segments.registry import Resolver
-from unicx.segments.vocabulary import Trait, Vocabulary
 from unicx.store import Session
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
-VOCAB = Vocabulary(
-    traits={
-        "revenue": Trait("revenue", "builtin", "number"),
-        "first_seen": Trait("first_seen", "builtin", "time"),
-        "plan": Trait("plan", "profile", "string"),
-        "churn_risk": Trait("churn_risk", "model", "number"),
-    },
-    events={"Order Completed", "Product Added"},
-    properties={
-        "Order Completed": {
-            "category": "VARCHAR",
-            "revenue": "BIGINT",
-            "products[].sku": "VARCHAR",
-        },
-        "Product Added": {"sku": "VARCHAR"},
-    },
-)
-DEFINITIONS: dict[str, dict[str, Any]] = {
-    "whisky_twice_30d": {
-        "event": "Order Completed", "within": "30d", "count": {"gte": 2},
-        "where": [{"property": "category", "op": "eq", "value": "whisky"}],
-    },
-    "cart_abandoners": {
-        "event": "Product Added", "within": "7d",
-        "not_followed_by": {"event": "Order Completed", "within": "1d"},
-    },
-    "big_spender_mailable_vn": {
-        "all": [
-            {"event": "Order Completed", "within": "90d",
-             "sum": {"property": "revenue", "gte": 5000000}},
-            {"consent": "email"},
-            {"context": "country", "op": "in", "value": ["VN"]},
-            {"not": {"trait": "plan", "op": "eq", "value": "free"}},
-        ]
-    },
-    "churn_risk_or_new": {
-        "any": [
-            {"trait": "churn_risk", "op": "gte", "value": 0.7},
-            {"trait": "first_seen", "op": "within_last", "value": "7d"},
-            {"trait": "revenue", "op": "top_percent", "value": 10},
-        ]
-    },
-    "no_order_30d": {"event": "Order Completed", "within": "30d", "count": {"lt": 1}},
-}  # fmt: skip
+
+def _compiled(definition: dict[str, Any]) -> Compiled:
+    resolver = Resolver(cast(Session, None), VOCAB, SEGMENTS, strict=True)
+    return compile_segment(parse(definition), resolver)
 
 
-def _compiled(definition: dict[str, Any]) -> str:
-    resolver = Resolver(cast(Session, None), VOCAB, {}, strict=True)
-    compiled = compile_segment(parse(definition), resolver)
-    params = json.dumps(compiled.params, default=str, sort_keys=True)
-    edges = "\n".join(f"-- edge: {e.sql}" for e in compiled.edges)
-    return f"{compiled.sql}\n-- params: {params}\n{edges}\n"
+def _text(name: str, compiled: Compiled) -> str:
+    parts = [f"-- segment {name}", params_comment(compiled.params).rstrip("\n")]
+    parts.append(pretty(compiled.render(events="event_profiles", scope="")))
+    for i, edge in enumerate(compiled.edges, 1):
+        parts.append(f"-- edge {i}: who may change between $prev and $now\n{pretty(edge.sql)}")
+    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("name", list(DEFINITIONS))
 def test_compiled_sql_matches_snapshot(name: str) -> None:
-    path = SNAPSHOTS / f"{name}.sql"
-    text = _compiled(DEFINITIONS[name])
-    if os.environ.get("UNICX_UPDATE_SNAPSHOTS") == "1" or not path.exists():
-        path.write_text(text)
-    assert text == path.read_text()
+    assert_snapshot("segments", name, _text(name, _compiled(DEFINITIONS[name])))
+
+
+def test_step_names_are_plain_unique_identifiers() -> None:
+    for definition in DEFINITIONS.values():
+        names = re.findall(r"(\w+) AS \(\n", _compiled(definition).sql)
+        assert names and len(names) == len(set(names))
+        assert all(re.fullmatch(r"[a-z][a-z0-9_]{0,63}", n) for n in names)
 
 
 def test_no_user_value_reaches_the_sql_text() -> None:
@@ -91,6 +54,6 @@ def test_no_user_value_reaches_the_sql_text() -> None:
             {"event": "Order Completed", "where": [{"property": "category", "value": hostile}]},
         ]
     }
-    text = _compiled(definition)
-    sql = text.split("\n-- params:")[0]
-    assert "DROP" not in sql and "whisky" not in sql and hostile in text
+    compiled = _compiled(definition)
+    assert "DROP" not in compiled.sql and "'" not in compiled.sql.replace("'$'", "")
+    assert hostile in compiled.params.values()

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from unicx.reports import models as m
-from unicx.reports import service
 from unicx.api.context import AppContext
 from unicx.api.deps import Ctx, ReportsReader
+from unicx.reports import models as m
+from unicx.reports import service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any, TypeVar, get_origin
 import typer
 from rich.table import Table
 
+from unicx.cli.backend import RemoteBackend, open_target
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.reports import service
 from unicx.reports.models import (
     AffinityReport,
@@ -23,8 +25,6 @@ from unicx.reports.models import (
     Report,
 )
 from unicx.reports.scope import invalid
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 
 app = typer.Typer(
     help="Audience reports: geography, products, affinity, funnel, cohorts.",

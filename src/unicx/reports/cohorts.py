@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from unicx.profiles.orders_sql import order_core_steps
 from unicx.reports.models import CohortBy, Period
 from unicx.reports.scope import Window, events_step, fetch, order_source
-from unicx.profiles.orders_sql import order_core_steps
 from unicx.store import Session
 
 

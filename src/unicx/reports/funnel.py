@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 
-from unicx.reports.models import FunnelBy, FunnelConfig, FunnelStage
-from unicx.reports.scope import Window, events_step, fetch, invalid, ratio
 from unicx.config import Settings
 from unicx.errors import FieldIssue, ValidationError
 from unicx.profiles.computed_sql import EVENT_CHANNEL
+from unicx.reports.models import FunnelBy, FunnelConfig, FunnelStage
+from unicx.reports.scope import Window, events_step, fetch, invalid, ratio
 from unicx.store import Session
 
 FUNNEL_FILE = "funnel.yaml"

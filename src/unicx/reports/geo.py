@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from unicx.profiles.orders_sql import order_core_steps
 from unicx.reports.models import GeoLevel
 from unicx.reports.scope import Window, events_step, fetch, order_source, ratio
-from unicx.profiles.orders_sql import order_core_steps
 from unicx.store import Session
 
 

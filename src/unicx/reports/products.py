@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from unicx.reports.models import ItemLevel
-from unicx.reports.scope import Window, events_step, fetch, order_source, ratio
 from unicx.profiles.orders_sql import (
     ORDER_LINES_STEP,
     order_core_steps,
     parsed,
 )
+from unicx.reports.models import ItemLevel
+from unicx.reports.scope import Window, events_step, fetch, order_source, ratio
 from unicx.store import Session
 
 BROWSE = "type = 'track' AND event IN ('Product Viewed', 'Product Added')"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypedDict, TypeVar, Unpack, get_args
 
+from unicx.config import Settings
 from unicx.reports import affinity as affinity_sql
 from unicx.reports import cohorts as cohorts_sql
 from unicx.reports import funnel as funnel_sql
@@ -31,7 +32,6 @@ from unicx.reports.models import (
     Report,
 )
 from unicx.reports.scope import Window, invalid, local_today, resolve_window
-from unicx.config import Settings
 from unicx.store import Session, Store
 
 MAX_ROWS = 10_000

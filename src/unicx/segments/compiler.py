@@ -1,10 +1,11 @@
 """A parsed segment definition -> one SQL query (DuckDB dialect) with bound parameters.
 
-Each leaf becomes a named CTE step producing the profile ids it holds; the boolean tree becomes
-``profile_id IN (SELECT profile_id FROM cN)`` tests over ``profiles``. Every value the user wrote
-is a bound parameter: names, property paths and values never reach the SQL text, so no
-definition can inject SQL. Relation names are tokens the evaluator swaps for the whole
-workspace or for a scope of touched profiles:
+Each leaf becomes a CTE step producing the profile ids it holds, named after what it holds
+(:mod:`unicx.segments.step_names`, e.g. ``did_order_completed_in_30d``); the boolean tree
+becomes ``profile_id IN (SELECT profile_id FROM <step>)`` tests over ``profiles``. Every value
+the user wrote is a bound parameter: names, property paths and values reach the SQL text only
+as the ``[a-z0-9_]`` words of a step's name, so no definition can inject SQL. Relation names
+are tokens the evaluator swaps for the whole workspace or for a scope of touched profiles:
 
 - ``__EVENTS__``: rows of ``event_profiles`` (or the scope's copy of them);
 - ``__SCOPE__``: empty, or ``AND profile_id IN (<targets>)`` to narrow profile-keyed tables;
@@ -24,10 +25,19 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from unicx.segments import conditions as sc
+from unicx.segments.sql_terms import (
+    NOW,
+    as_text,
+    check_trait_op,
+    early_adopters_sql,
+    edge_passed,
+    is_number,
+    json_path,
+    json_value,
+    scoped,
+)
+from unicx.segments.step_names import StepNames
 from unicx.segments.vocabulary import SPECIAL_EVENTS, Trait
-
-NOW = "CAST($now AS TIMESTAMPTZ)"
-PREV = "CAST($prev AS TIMESTAMPTZ)"
 
 
 class Resolver(Protocol):
@@ -66,7 +76,7 @@ class Compiled:
 def compile_segment(node: sc.Node, resolver: Resolver) -> Compiled:
     builder = _Builder(resolver)
     where = builder.node(node)
-    steps = ",\n".join(f"c{i} AS (\n  {sql}\n)" for i, sql in enumerate(builder.steps))
+    steps = ",\n".join(f"{name} AS (\n  {sql}\n)" for name, sql in builder.steps)
     sql = f"WITH {steps}\nSELECT profile_id FROM profiles WHERE ({where}) __SCOPE__"
     return Compiled(
         sql, builder.params, builder.edges, builder.refs, builder.traits, builder.global_
@@ -76,7 +86,8 @@ def compile_segment(node: sc.Node, resolver: Resolver) -> Compiled:
 class _Builder:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self.steps: list[str] = []
+        self.steps: list[tuple[str, str]] = []  # (name, SELECT)
+        self.names = StepNames()
         self.params: dict[str, Any] = {"now": None}
         self.edges: list[Edge] = []
         self.refs: set[str] = set()
@@ -88,9 +99,10 @@ class _Builder:
         self.params[name] = list(value) if isinstance(value, tuple) else value
         return f"${name}"
 
-    def step(self, sql: str, *, complement: bool = False) -> str:
-        self.steps.append(sql)
-        test = f"profile_id IN (SELECT profile_id FROM c{len(self.steps) - 1})"
+    def step(self, node: sc.Node, sql: str, *, complement: bool = False) -> str:
+        name = self.names.unique(node)
+        self.steps.append((name, sql))
+        test = f"profile_id IN (SELECT profile_id FROM {name})"
         return f"NOT ({test})" if complement else test
 
     def node(self, node: sc.Node) -> str:
@@ -119,12 +131,12 @@ class _Builder:
     def property(self, cond: sc.PropertyCond, alias: str) -> str:
         if cond.prop.startswith("products[]."):
             keys = cond.prop.removeprefix("products[].").split(".")
-            items = f"json_extract_string({alias}.properties, {self.bind(_json_path(keys, True))})"
+            items = f"json_extract_string({alias}.properties, {self.bind(json_path(keys, True))})"
             if cond.op == "exists":
                 return f"len(list_filter({items}, x -> x IS NOT NULL)) > 0"
             values = cond.value if cond.op == "in" else (cond.value,)
-            return f"list_has_any({items}, {self.bind([str(_text(v)) for v in values])})"
-        path = self.bind(_json_path(cond.prop.split("."), False))
+            return f"list_has_any({items}, {self.bind([str(as_text(v)) for v in values])})"
+        path = self.bind(json_path(cond.prop.split("."), False))
         expr = f"json_extract_string({alias}.properties, {path})"
         return self.compare(expr, cond.op, cond.value, loose=True)
 
@@ -136,13 +148,15 @@ class _Builder:
             return f"{expr} IS NULL"
         sample = value[0] if isinstance(value, tuple) else value
         if loose and isinstance(sample, bool):
-            expr, value = f"lower({expr})", _text(value)
+            expr, value = f"lower({expr})", as_text(value)
         elif (
-            loose and _number(sample) and (not isinstance(value, tuple) or all(map(_number, value)))
+            loose
+            and is_number(sample)
+            and (not isinstance(value, tuple) or all(map(is_number, value)))
         ):
             expr = f"TRY_CAST({expr} AS DOUBLE)"
         elif loose:
-            value = tuple(map(_text, value)) if isinstance(value, tuple) else _text(value)
+            value = tuple(map(as_text, value)) if isinstance(value, tuple) else as_text(value)
         sql_ops = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
         if op in sql_ops:
             return f"{expr} {sql_ops[op]} {self.bind(value)}"
@@ -179,7 +193,7 @@ class _Builder:
             where += self.follow_up(node.not_followed_by, match)
         if node.sum_of is not None:
             self.resolver.property(f"{node.path}.sum.property", node.event, node.sum_of)
-            path = self.bind(_json_path(node.sum_of.split("."), False))
+            path = self.bind(json_path(node.sum_of.split("."), False))
             agg = f"coalesce(sum(TRY_CAST(json_extract_string(e.properties, {path}) AS DOUBLE)), 0)"
         else:
             agg = "count(*)"
@@ -190,7 +204,7 @@ class _Builder:
             f"SELECT e.profile_id FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL AND {where}\n"
             f"  GROUP BY e.profile_id HAVING {having}"
         )
-        return self.step(sql, complement=zero)
+        return self.step(node, sql, complement=zero)
 
     def bound(self, agg: str, cmp: sc.Compare) -> str:
         if isinstance(cmp.value, tuple):
@@ -215,7 +229,7 @@ class _Builder:
         w = self.bind(seconds)
         sql = (
             "SELECT DISTINCT e.profile_id FROM event_profiles e WHERE e.profile_id IS NOT NULL"
-            f" AND {match} AND {_edge_passed('e.timestamp', w, flips_after=flips_after)}"
+            f" AND {match} AND {edge_passed('e.timestamp', w, flips_after=flips_after)}"
         )
         self.edges.append(Edge(sql, used_params(sql, self.params)))
 
@@ -230,7 +244,7 @@ class _Builder:
         self.traits.add(trait.name)
         builtin = trait.source == "builtin"
         name_test = f"name = {self.bind(trait.name)}"
-        typed = _json_value(trait.type)
+        typed = json_value(trait.type)
         if node.op == "top_percent":
             self.global_ = True
             share = self.bind(1 - float(node.value) / 100)
@@ -249,11 +263,12 @@ class _Builder:
             # Stored JSON traits compare as text cast to the value's type: never a cast error.
             test = self.compare("(value->>'$')", node.op, node.value, loose=True)
         if node.op == "not_exists":
-            table = _t(trait.table)
+            table = scoped(trait.table)
             exists = f"SELECT profile_id FROM {table} WHERE {name_test} AND {typed} IS NOT NULL"
-            return self.step(f"{exists} __SCOPE__", complement=True)
+            return self.step(node, f"{exists} __SCOPE__", complement=True)
         return self.step(
-            f"SELECT profile_id FROM {_t(trait.table)} WHERE {name_test} AND {test} __SCOPE__"
+            node,
+            f"SELECT profile_id FROM {scoped(trait.table)} WHERE {name_test} AND {test} __SCOPE__",
         )
 
     def time_test(self, column: str, op: str, value: Any) -> str:
@@ -266,7 +281,7 @@ class _Builder:
     def edge_trait(self, trait: Trait, column: str, name_test: str, seconds: int) -> None:
         w = self.bind(seconds)
         # within_last (>=) and before_last (<) both still read the same at column + w itself.
-        passed = _edge_passed(column, w, flips_after=True)
+        passed = edge_passed(column, w, flips_after=True)
         sql = f"SELECT DISTINCT profile_id FROM {trait.table} WHERE {name_test} AND {passed}"
         self.edges.append(Edge(sql, used_params(sql, self.params)))
 
@@ -280,9 +295,9 @@ class _Builder:
             f"WHERE e.profile_id IS NOT NULL AND {column} IS NOT NULL{window} GROUP BY e.profile_id"
         )
         if node.op == "not_exists":
-            return self.step(f"SELECT profile_id FROM ({latest})", complement=True)
+            return self.step(node, f"SELECT profile_id FROM ({latest})", complement=True)
         test = self.compare("v", node.op, node.value, loose=True)
-        return self.step(f"SELECT profile_id FROM ({latest}) WHERE {test}")
+        return self.step(node, f"SELECT profile_id FROM ({latest}) WHERE {test}")
 
     # -- membership, consent, identifiers, early adopters ------------------------------------
 
@@ -290,79 +305,46 @@ class _Builder:
         segment_id = self.resolver.segment(f"{node.path}.segment", node.ref)
         self.refs.add(segment_id)
         return self.step(
+            node,
             f"SELECT profile_id FROM segment_members WHERE segment_id = {self.bind(segment_id)}"
-            " __SCOPE__"
+            " __SCOPE__",
         )
 
     def leaf_ConsentCond(self, node: sc.ConsentCond) -> str:
         purpose = self.bind(node.purpose)
         if node.state == "unknown":
-            sql = f"SELECT profile_id FROM {_t('consents')} WHERE purpose = {purpose} __SCOPE__"
-            return self.step(sql, complement=True)
+            sql = f"SELECT profile_id FROM {scoped('consents')} WHERE purpose = {purpose} __SCOPE__"
+            return self.step(node, sql, complement=True)
         granted = "granted" if node.state == "granted" else "NOT granted"
         return self.step(
-            f"SELECT profile_id FROM {_t('consents')} WHERE purpose = {purpose} AND {granted}"
-            " __SCOPE__"
+            node,
+            f"SELECT profile_id FROM {scoped('consents')} WHERE purpose = {purpose} AND {granted}"
+            " __SCOPE__",
         )
 
     def leaf_HasCond(self, node: sc.HasCond) -> str:
         if node.identifier == "push_token":
             return self.step(
+                node,
                 "SELECT e.profile_id FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL"
-                " AND json_extract_string(e.context, '$.device.token') IS NOT NULL"
+                " AND json_extract_string(e.context, '$.device.token') IS NOT NULL",
             )
         return self.step(
-            f"SELECT profile_id FROM {_t('identities')} WHERE id_type = "
-            f"{self.bind(node.identifier)} __SCOPE__"
+            node,
+            f"SELECT profile_id FROM {scoped('identities')} WHERE id_type = "
+            f"{self.bind(node.identifier)} __SCOPE__",
         )
 
     def leaf_EarlyAdopter(self, node: sc.EarlyAdopter) -> str:
         self.global_ = True
         key = "category" if node.level == "category" else "product_id"
         launched, bought = self.bind(node.launched_s), self.bind(node.bought_s)
-        items = self.bind(f"$.products[*].{key}")
-        single = self.bind(f"$.{key}")
-        # Launch = the item's first appearance in any view, add or order of the workspace.
-        return self.step(
-            f"""SELECT DISTINCT o.profile_id FROM (
-    SELECT e.profile_id, e.timestamp, unnest(list_append(
-      json_extract_string(e.properties, {items}), json_extract_string(e.properties, {single})
-    )) AS item
-    FROM __EVENTS__ e WHERE e.profile_id IS NOT NULL AND e.event = 'Order Completed'
-  ) o JOIN (
-    SELECT item, min(timestamp) AS launched FROM (
-      SELECT timestamp, unnest(list_append(
-        json_extract_string(properties, {items}), json_extract_string(properties, {single})
-      )) AS item
-      FROM events WHERE event IN ('Product Viewed', 'Product Added', 'Order Completed')
-    ) WHERE item IS NOT NULL GROUP BY item
-    HAVING min(timestamp) >= {NOW} - to_seconds({launched})
-  ) l USING (item)
-  WHERE o.timestamp <= l.launched + to_seconds({bought})"""
-        )
+        items, single = self.bind(f"$.products[*].{key}"), self.bind(f"$.{key}")
+        return self.step(node, early_adopters_sql(items, single, launched, bought))
 
 
 _TABLE_TOKEN = re.compile(r"__T_([a-z_]+)__")
 SCOPED_TABLES = ("computed_traits", "model_traits", "profile_traits", "consents", "identities")
-
-
-def _edge_passed(column: str, w: str, *, flips_after: bool) -> str:
-    """SQL: the moment ``column + w`` at which a condition changes falls in this scheduler tick,
-    which covers the changes after ``$prev`` up to ``$now`` (the state at ``$prev`` is known).
-
-    ``flips_after``: the condition still reads the same at ``column + w`` and changes just after
-    it (``column >= now - w``: a "within" window, within_last; ``column < now - w``), so the
-    moment counts when ``column + w`` is in [prev, now). Otherwise (``column <= now - w``: the
-    not_followed_by delay) it changes at ``column + w`` itself, in (prev, now]. Half-open
-    intervals so consecutive ticks neither miss an edge lying exactly on a tick nor take it twice.
-    """
-    if flips_after:
-        return f"{column} >= {PREV} - to_seconds({w}) AND {column} < {NOW} - to_seconds({w})"
-    return f"{column} > {PREV} - to_seconds({w}) AND {column} <= {NOW} - to_seconds({w})"
-
-
-def _t(table: str) -> str:
-    return f"__T_{table}__"
 
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -372,56 +354,3 @@ def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     """The named parameters ``sql`` uses (DuckDB refuses unused ones; ``$p1`` is not ``$p10``)."""
     names = set(_PARAM.findall(sql))
     return {k: v for k, v in params.items() if k in names}
-
-
-_OPS_BY_TYPE: dict[str, set[str]] = {
-    "number": {*sc.COMPARE_OPS, "in", "not_in", "between", "top_percent", *sc.PRESENCE_OPS},
-    "string": {*sc.VALUE_OPS, *sc.PRESENCE_OPS},
-    "time": {*sc.TIME_OPS, *sc.PRESENCE_OPS},
-    "bool": {"eq", "neq", *sc.PRESENCE_OPS},
-    "any": {*sc.VALUE_OPS, *sc.PRESENCE_OPS},
-}
-
-
-def check_trait_op(trait: Trait, node: sc.TraitCond) -> None:
-    """Operator and value fit the trait's type (``revenue contains 'x'`` is refused)."""
-    if node.op not in _OPS_BY_TYPE[trait.type]:
-        ops = ", ".join(sorted(_OPS_BY_TYPE[trait.type]))
-        raise sc.issue(
-            f"{node.path}.op", "type_mismatch", f"{trait.name} is a {trait.type} trait: use {ops}"
-        )
-    values = node.value if isinstance(node.value, tuple) else (node.value,)
-    if node.op in sc.PRESENCE_OPS or node.op in sc.TIME_OPS or node.op == "top_percent":
-        return
-    checks: dict[str, Callable[[Any], bool]] = {
-        "number": _number,
-        "string": lambda v: isinstance(v, str),
-        "bool": lambda v: isinstance(v, bool),
-    }
-    wanted = checks.get(trait.type)
-    if wanted is not None and not all(wanted(v) for v in values):
-        raise sc.issue(
-            f"{node.path}.value", "type_mismatch", f"{trait.name} is a {trait.type} trait"
-        )
-
-
-def _json_path(keys: list[str], items: bool) -> str:
-    quoted = ".".join(f'"{k}"' for k in keys)
-    return f"$.products[*].{quoted}" if items else f"$.{quoted}"
-
-
-def _json_value(kind: str) -> str:
-    casts = {"number": "DOUBLE", "time": "TIMESTAMPTZ", "bool": "BOOLEAN"}
-    if kind in casts:
-        return f"TRY_CAST(value->>'$' AS {casts[kind]})"
-    return "(value->>'$')"
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -1,0 +1,23 @@
+"""The SQL of probabilistic matching (identity/matching_sql.py), compared with reviewed
+snapshots in tests/snapshots/identity/ (see tests/sql_snapshots.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sql_snapshots import assert_snapshot, snapshot_text
+from unicx.identity import matching_sql
+
+CASES = {
+    "trait_phones": matching_sql.TRAIT_PHONES_SQL,
+    "workspace_raw": matching_sql.WORKSPACE_RAW_SQL,
+    "records_of_workspace": matching_sql.records_sql(
+        f"({matching_sql.WORKSPACE_RAW_SQL}) AS match_raw"
+    ),
+    "records_of_match_raw": matching_sql.records_sql(),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_matching_sql_matches_snapshot(case: str) -> None:
+    assert_snapshot("identity", case, snapshot_text(CASES[case], title=f"matching {case}"))

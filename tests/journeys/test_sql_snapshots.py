@@ -1,0 +1,71 @@
+"""The SQL journeys generate, compared with reviewed snapshots in tests/snapshots/journeys/
+(see tests/sql_snapshots.py): a condition node's segment condition as the worker evaluates it
+(over the runs' profiles only), and the queries loading due runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+
+from tests.segments.snapshot_cases import SEGMENTS, VOCAB
+from tests.sql_snapshots import assert_snapshot, snapshot_text
+from unicx.journeys.runs import load_due, load_for_profiles
+from unicx.profiles.scope import EVENTS, TARGETS
+from unicx.segments.compiler import SCOPED_TABLES, compile_segment
+from unicx.segments.definition import parse
+from unicx.segments.registry import Resolver
+from unicx.store import Session
+
+CONDITIONS: dict[str, dict[str, Any]] = {
+    "condition_bought_since_7d_and_mailable": {
+        "all": [{"event": "Order Completed", "within": "7d"}, {"consent": "email"}]
+    },
+    "condition_vip_or_big_spender": {
+        "any": [{"segment": "vip"}, {"trait": "revenue", "op": "gte", "value": 1000000}]
+    },
+}
+
+
+def _condition_sql(raw: dict[str, Any]) -> str:
+    """As ConditionEvaluator runs it: over the scope copies made by relations_for."""
+    compiled = compile_segment(parse(raw), Resolver(cast(Session, None), VOCAB, SEGMENTS))
+    tables = {t: f"unicx_seg_{t}" for t in SCOPED_TABLES}
+    scope = f"AND profile_id IN (SELECT profile_id FROM {TARGETS})"
+    return compiled.render(events=EVENTS, scope=scope, tables=tables)
+
+
+class _Recorder:
+    """A session that keeps the SQL it is asked to run and returns no rows."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def fetchall(self, sql: str, params: Any = None, *, step: str) -> list[Any]:
+        self.sql.append(sql)
+        return []
+
+
+def _recorded(call: Any) -> str:
+    recorder = _Recorder()
+    call(cast(Session, recorder))
+    return ";\n".join(recorder.sql)
+
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CASES = {
+    **{name: (lambda raw=raw: _condition_sql(raw)) for name, raw in CONDITIONS.items()},
+    "load_due_runs": lambda: _recorded(lambda s: load_due(s, NOW, 100)),
+    "load_active_runs_of_profiles": lambda: _recorded(
+        lambda s: load_for_profiles(s, ["p1"], active_only=True)
+    ),
+    "load_runs_of_profiles": lambda: _recorded(
+        lambda s: load_for_profiles(s, ["p1"], active_only=False)
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_journeys_sql_matches_snapshot(case: str) -> None:
+    assert_snapshot("journeys", case, snapshot_text(CASES[case](), title=f"journeys {case}"))

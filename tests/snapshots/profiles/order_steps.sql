@@ -1,0 +1,203 @@
+-- traits order_steps
+WITH ev AS (
+  SELECT
+    *
+  FROM event_profiles
+  WHERE
+    NOT profile_id IS NULL
+), order_events AS MATERIALIZED (
+  SELECT
+    profile_id,
+    message_id,
+    timestamp,
+    event,
+    f,
+    COALESCE(f[1], f[2], 'msg:' || message_id) AS order_id,
+    TRY_CAST(f[3] AS DOUBLE) AS line_total,
+    COALESCE(
+      TRY_CAST(f[4] AS DOUBLE),
+      TRY_CAST(f[5] AS DOUBLE),
+      LIST_SUM(
+        [
+          TRY_CAST(p ->> '$.price' AS DOUBLE) * COALESCE(TRY_CAST(p ->> '$.quantity' AS DOUBLE), 1) FOR p IN TRY(f[7] -> '$[*]')
+        ]
+      )
+    ) AS amount
+  FROM (
+    SELECT
+      profile_id,
+      message_id,
+      timestamp,
+      event,
+      UNNEST(
+        [
+          properties ->> [
+            '$.order_id',
+            '$.orderId',
+            '$.line_total',
+            '$.revenue',
+            '$.total',
+            '$.currency',
+            '$.products',
+            '$.product_id',
+            '$.sku',
+            '$.name',
+            '$.product_name',
+            '$.category',
+            '$.quantity',
+            '$.price'
+          ]
+        ]
+      ) AS f
+    FROM ev
+    WHERE
+      type = 'track' AND event IN ('Order Completed', 'Order Refunded')
+  )
+  WHERE
+    UPPER(COALESCE(f[6], $currency)) = UPPER($currency)
+), order_value AS (
+  SELECT
+    profile_id,
+    order_id,
+    MIN(timestamp) AS ordered_at,
+    CASE
+      WHEN COUNT(line_total) > 0
+      THEN SUM(line_total)
+      ELSE ARG_MAX(COALESCE(amount, 0), timestamp)
+    END AS value
+  FROM order_events
+  WHERE
+    event = 'Order Completed'
+  GROUP BY
+    profile_id,
+    order_id
+), refunds AS (
+  /* abs: an imported returned line is an Order Refunded whose revenue is signed (negative). */
+  SELECT
+    profile_id,
+    order_id,
+    SUM(ABS(amount)) AS amount,
+    BOOL_OR(CAST(amount IS NULL AS BOOLEAN)) AS whole
+  FROM order_events
+  WHERE
+    event = 'Order Refunded'
+  GROUP BY
+    profile_id,
+    order_id
+), orders AS (
+  SELECT
+    o.profile_id,
+    o.order_id,
+    o.ordered_at,
+    o.value,
+    CASE
+      WHEN r.whole
+      THEN 0
+      WHEN o.value > 0
+      THEN GREATEST(o.value - COALESCE(r.amount, 0), 0)
+      ELSE o.value
+    END AS net,
+    o.value /* the orders orders_count counts: a positive value, not refunded in full */ > 0
+    AND NOT COALESCE(r.whole, FALSE)
+    AND o.value > COALESCE(r.amount, 0) AS counted
+  FROM order_value AS o
+  LEFT JOIN refunds AS r
+    USING (profile_id, order_id)
+), order_lines AS (
+  SELECT
+    profile_id,
+    order_id,
+    COALESCE(f[8], f[9]) AS product_id,
+    COALESCE(f[10], f[11]) AS name,
+    f[12] AS category,
+    CASE
+      WHEN event = 'Order Refunded'
+      THEN -ABS(COALESCE(TRY_CAST(f[13] AS DOUBLE), 1))
+      ELSE COALESCE(TRY_CAST(f[13] AS DOUBLE), 1)
+    END AS quantity,
+    CASE WHEN event = 'Order Refunded' THEN -ABS(line_total) ELSE line_total END AS amount
+  FROM order_events
+  WHERE
+    NOT line_total IS NULL
+  UNION ALL
+  SELECT
+    profile_id,
+    order_id,
+    COALESCE(g[1], g[2]) AS product_id,
+    COALESCE(g[3], g[4]) AS name,
+    g[5] AS category,
+    COALESCE(TRY_CAST(g[6] AS DOUBLE), 1) AS quantity,
+    TRY_CAST(g[7] AS DOUBLE) * COALESCE(TRY_CAST(g[6] AS DOUBLE), 1) AS amount
+  FROM (
+    SELECT
+      profile_id,
+      order_id,
+      UNNEST(
+        [
+          p ->> [
+            '$.product_id',
+            '$.sku',
+            '$.name',
+            '$.product_name',
+            '$.category',
+            '$.quantity',
+            '$.price'
+          ]
+        ]
+      ) AS g
+    FROM (
+      SELECT
+        profile_id,
+        order_id,
+        UNNEST(TRY(f[7] -> '$[*]')) AS p
+      FROM order_events
+      WHERE
+        event = 'Order Completed' AND line_total IS NULL
+    )
+  )
+), order_totals AS (
+  SELECT
+    profile_id,
+    COUNT(*) FILTER(WHERE
+      counted) AS orders_count,
+    SUM(net) AS revenue,
+    MIN(ordered_at) FILTER(WHERE
+      counted) AS first_order_at,
+    MAX(ordered_at) FILTER(WHERE
+      counted) AS last_order_at,
+    SUM(net) FILTER(WHERE
+      CAST(TIMEZONE($tz, ordered_at) AS DATE) > CAST(TIMEZONE($tz, CAST($now AS TIMESTAMPTZ)) AS DATE) - 30) AS spend_30d,
+    SUM(net) FILTER(WHERE
+      CAST(TIMEZONE($tz, ordered_at) AS DATE) > CAST(TIMEZONE($tz, CAST($now AS TIMESTAMPTZ)) AS DATE) - 90) AS spend_90d,
+    SUM(net) FILTER(WHERE
+      CAST(TIMEZONE($tz, ordered_at) AS DATE) > CAST(TIMEZONE($tz, CAST($now AS TIMESTAMPTZ)) AS DATE) - 365) AS spend_365d
+  FROM orders
+  GROUP BY
+    profile_id
+), category_totals AS (
+  SELECT
+    l.profile_id,
+    l.category,
+    SUM(l.quantity) AS quantity,
+    COALESCE(SUM(l.amount), 0) AS amount
+  FROM order_lines AS l
+  JOIN orders AS o
+    USING (profile_id, order_id)
+  WHERE
+    o.counted AND NOT l.category IS NULL AND l.category <> ''
+  GROUP BY ALL
+), favourite AS (
+  SELECT
+    profile_id,
+    ARG_MIN(category, (-quantity, -amount, category)) AS favourite_category
+  FROM category_totals
+  WHERE
+    quantity > 0
+  GROUP BY
+    profile_id
+)
+SELECT
+  *
+FROM order_totals
+LEFT JOIN favourite
+  USING (profile_id);

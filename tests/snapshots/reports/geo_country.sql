@@ -1,0 +1,175 @@
+-- report geo_country
+WITH ev AS (
+  SELECT
+    profile_id,
+    timestamp,
+    country,
+    city
+  FROM event_profiles
+  WHERE
+    NOT profile_id IS NULL AND timestamp >= $start AND timestamp < $end
+), order_ev AS (
+  SELECT
+    profile_id,
+    message_id,
+    timestamp,
+    type,
+    event,
+    properties
+  FROM event_profiles
+  WHERE
+    NOT profile_id IS NULL
+    AND timestamp >= $start
+    AND timestamp < $end
+    AND type = 'track'
+    AND event IN ('Order Completed', 'Order Refunded')
+), order_events AS MATERIALIZED (
+  SELECT
+    profile_id,
+    message_id,
+    timestamp,
+    event,
+    f,
+    COALESCE(f[1], f[2], 'msg:' || message_id) AS order_id,
+    TRY_CAST(f[3] AS DOUBLE) AS line_total,
+    COALESCE(
+      TRY_CAST(f[4] AS DOUBLE),
+      TRY_CAST(f[5] AS DOUBLE),
+      LIST_SUM(
+        [
+          TRY_CAST(p ->> '$.price' AS DOUBLE) * COALESCE(TRY_CAST(p ->> '$.quantity' AS DOUBLE), 1) FOR p IN TRY(f[7] -> '$[*]')
+        ]
+      )
+    ) AS amount
+  FROM (
+    SELECT
+      profile_id,
+      message_id,
+      timestamp,
+      event,
+      UNNEST(
+        [
+          properties ->> [
+            '$.order_id',
+            '$.orderId',
+            '$.line_total',
+            '$.revenue',
+            '$.total',
+            '$.currency',
+            '$.products',
+            '$.product_id',
+            '$.sku',
+            '$.name',
+            '$.product_name',
+            '$.category',
+            '$.quantity',
+            '$.price'
+          ]
+        ]
+      ) AS f
+    FROM order_ev
+    WHERE
+      type = 'track' AND event IN ('Order Completed', 'Order Refunded')
+  )
+  WHERE
+    UPPER(COALESCE(f[6], $currency)) = UPPER($currency)
+), order_value AS (
+  SELECT
+    profile_id,
+    order_id,
+    MIN(timestamp) AS ordered_at,
+    CASE
+      WHEN COUNT(line_total) > 0
+      THEN SUM(line_total)
+      ELSE ARG_MAX(COALESCE(amount, 0), timestamp)
+    END AS value
+  FROM order_events
+  WHERE
+    event = 'Order Completed'
+  GROUP BY
+    profile_id,
+    order_id
+), refunds AS (
+  /* abs: an imported returned line is an Order Refunded whose revenue is signed (negative). */
+  SELECT
+    profile_id,
+    order_id,
+    SUM(ABS(amount)) AS amount,
+    BOOL_OR(CAST(amount IS NULL AS BOOLEAN)) AS whole
+  FROM order_events
+  WHERE
+    event = 'Order Refunded'
+  GROUP BY
+    profile_id,
+    order_id
+), orders AS (
+  SELECT
+    o.profile_id,
+    o.order_id,
+    o.ordered_at,
+    o.value,
+    CASE
+      WHEN r.whole
+      THEN 0
+      WHEN o.value > 0
+      THEN GREATEST(o.value - COALESCE(r.amount, 0), 0)
+      ELSE o.value
+    END AS net,
+    o.value /* the orders orders_count counts: a positive value, not refunded in full */ > 0
+    AND NOT COALESCE(r.whole, FALSE)
+    AND o.value > COALESCE(r.amount, 0) AS counted
+  FROM order_value AS o
+  LEFT JOIN refunds AS r
+    USING (profile_id, order_id)
+), spend AS (
+  SELECT
+    profile_id,
+    COUNT(*) FILTER(WHERE
+      counted) AS orders,
+    SUM(net) AS revenue
+  FROM orders
+  GROUP BY
+    profile_id
+), people AS (
+  SELECT
+    profile_id,
+    ARG_MAX(country, timestamp) FILTER(WHERE
+      NOT country IS NULL) AS country,
+    CAST(NULL AS TEXT) AS city
+  FROM ev
+  GROUP BY
+    profile_id
+), places AS (
+  SELECT
+    p.country,
+    p.city,
+    COUNT(*) AS active_users,
+    COUNT(*) FILTER(WHERE
+      s.orders > 0) AS buyers,
+    COALESCE(SUM(s.orders), 0) AS orders,
+    COALESCE(SUM(s.revenue), 0) AS revenue
+  FROM people AS p
+  LEFT JOIN spend AS s
+    USING (profile_id)
+  GROUP BY
+    p.country,
+    p.city
+)
+SELECT
+  country,
+  city,
+  active_users,
+  buyers,
+  orders,
+  ROUND(revenue, 2) AS revenue,
+  ROUND(CAST(revenue AS DOUBLE) / NULLIF(active_users, 0), 2) AS revenue_per_user,
+  ROUND(CAST(revenue AS DOUBLE) / NULLIF(buyers, 0), 2) AS revenue_per_buyer,
+  ROUND(CAST(revenue AS DOUBLE) / NULLIF(orders, 0), 2) AS average_order_value,
+  CAST(buyers AS DOUBLE) / NULLIF(active_users, 0) AS conversion
+FROM places
+ORDER BY
+  revenue DESC,
+  active_users DESC,
+  country,
+  city
+LIMIT $limit;

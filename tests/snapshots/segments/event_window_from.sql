@@ -1,0 +1,27 @@
+-- segment event_window_from
+-- $now = null
+-- $p1 = "Order Completed"
+-- $p2 = "2026-01-01 00:00:00+00:00"
+-- $p3 = 1
+WITH did_order_completed_in_range AS (
+  SELECT
+    e.profile_id
+  FROM event_profiles AS e
+  WHERE
+    NOT e.profile_id IS NULL AND e.event = $p1 AND e.timestamp >= $p2
+  GROUP BY
+    e.profile_id
+  HAVING
+    COUNT(*) >= $p3
+)
+SELECT
+  profile_id
+FROM profiles
+WHERE
+  (
+    profile_id IN (
+      SELECT
+        profile_id
+      FROM did_order_completed_in_range
+    )
+  );

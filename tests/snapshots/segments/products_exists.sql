@@ -1,0 +1,29 @@
+-- segment products_exists
+-- $now = null
+-- $p1 = "Order Completed"
+-- $p2 = "$.products[*].\"sku\""
+-- $p3 = 1
+WITH did_order_completed_products_sku_exists AS (
+  SELECT
+    e.profile_id
+  FROM event_profiles AS e
+  WHERE
+    NOT e.profile_id IS NULL
+    AND e.event = $p1
+    AND LENGTH(LIST_FILTER(e.properties ->> $p2, LAMBDA x : NOT x IS NULL)) > 0
+  GROUP BY
+    e.profile_id
+  HAVING
+    COUNT(*) >= $p3
+)
+SELECT
+  profile_id
+FROM profiles
+WHERE
+  (
+    profile_id IN (
+      SELECT
+        profile_id
+      FROM did_order_completed_products_sku_exists
+    )
+  );

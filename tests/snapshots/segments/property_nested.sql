@@ -1,0 +1,30 @@
+-- segment property_nested
+-- $now = null
+-- $p1 = "Order Completed"
+-- $p2 = "$.\"revenue\".\"city\""
+-- $p3 = "HCM"
+-- $p4 = 1
+WITH did_order_completed_revenue_city_is_hcm AS (
+  SELECT
+    e.profile_id
+  FROM event_profiles AS e
+  WHERE
+    NOT e.profile_id IS NULL AND e.event = $p1 AND (
+      e.properties ->> $p2
+    ) = $p3
+  GROUP BY
+    e.profile_id
+  HAVING
+    COUNT(*) >= $p4
+)
+SELECT
+  profile_id
+FROM profiles
+WHERE
+  (
+    profile_id IN (
+      SELECT
+        profile_id
+      FROM did_order_completed_revenue_city_is_hcm
+    )
+  );
