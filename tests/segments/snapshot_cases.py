@@ -82,7 +82,10 @@ DEFINITIONS: dict[str, dict[str, Any]] = {
     "event_sum_lt": {"event": ORDER, "sum": {"property": "revenue", "lt": 100000}},
     "event_not_followed_by_where": {
         "event": "Product Added",
-        "not_followed_by": {"event": ORDER, "within": "2h", "where": [_where("eq", "shoes")["where"][0]]},
+        "not_followed_by": {
+            "event": ORDER, "within": "2h",
+            "where": [{"property": "category", "op": "eq", "value": "shoes"}],
+        },
     },
     "special_page": {"event": "$page", "within": "1d"},
     "special_identify": {"event": "$identify"},

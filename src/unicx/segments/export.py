@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from unicx.config import Settings
 from unicx.csvfile import csv_bytes
-from unicx.segments.service import SegmentService, check_traits, traits_of
+from unicx.segments.rows import check_traits, traits_of
+from unicx.segments.service import SegmentService
 from unicx.store import Store
 
 EXPORT_FORMATS = ("csv", "parquet", "hashed")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unicx.config import Settings
-from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
+from unicx.errors import ConflictError, FieldIssue, NotFoundError
 from unicx.segments import conditions as sc
 from unicx.segments import definition as d
 from unicx.segments.compiler import Compiled, compile_segment
@@ -34,6 +34,7 @@ from unicx.segments.models import (
     Validation,
 )
 from unicx.segments.registry import Resolver, check_no_cycle, resolve_refs, segment_index
+from unicx.segments.rows import change_record, check_traits, public, traits_of
 from unicx.segments.usage import describe, segment_users
 from unicx.segments.vocabulary import load
 from unicx.store import Session, Store
@@ -261,7 +262,7 @@ class SegmentService:
 
     def get(self, segment_id: str) -> SegmentPublic:
         with self.store.session() as s:
-            return _public(s, self._row(s, segment_id))
+            return public(s, self._row(s, segment_id))
 
     def all(self) -> list[SegmentPublic]:
         with self.store.session() as s:
@@ -270,7 +271,7 @@ class SegmentService:
                 "WHERE status = 'active' ORDER BY lower(name)",
                 step="segments.list",
             )
-            return [_public(s, r) for r in rows]
+            return [public(s, r) for r in rows]
 
     def members(
         self,
@@ -284,7 +285,7 @@ class SegmentService:
         if not 1 <= limit <= MAX_PAGE:
             raise sc.issue("limit", "range", f"1 to {MAX_PAGE}")
         with self.store.session() as s:
-            segment = _public(s, self._row(s, segment_id))
+            segment = public(s, self._row(s, segment_id))
             names = check_traits(s, traits or [])
             rows = s.fetchall(
                 "SELECT profile_id, entered_at FROM segment_members WHERE segment_id = ? "
@@ -318,7 +319,7 @@ class SegmentService:
                 [sid, after, limit],
                 step="segments.changes_read",
             )
-        return [_change(r) for r in rows]
+        return [change_record(r) for r in rows]
 
     def sizes(self, segment_id: str) -> list[SizePoint]:
         with self.store.session() as s:
@@ -350,74 +351,3 @@ class SegmentService:
                 step="segments.of_profile",
             )
         return [ProfileSegment(**r) for r in rows]
-
-
-def _change(row: dict[str, Any]) -> Change:
-    event = "Segment Entered" if row["change"] == "entered" else "Segment Exited"
-    return Change(
-        change_id=row["change_id"],
-        event=event,
-        segment_id=row["segment_id"],
-        profile_id=row["profile_id"],
-        occurred_at=row["occurred_at"],
-        version=row["version"],
-        reason=row["reason"],
-    )
-
-
-def _public(s: Session, row: dict[str, Any]) -> SegmentPublic:
-    size = s.fetchone(
-        "SELECT count(*) FROM segment_members WHERE segment_id = ?",
-        [row["segment_id"]],
-        step="segments.size_now",
-    )
-    return SegmentPublic(
-        segment_id=row["segment_id"],
-        name=row["name"],
-        description=row["description"],
-        kind=row["kind"],
-        version=row["version"],
-        definition=json.loads(row["definition_text"]),
-        status=row["status"],
-        size=int(size[0]) if size else 0,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        refreshed_at=row["refreshed_at"],
-    )
-
-
-def check_traits(s: Session, names: list[str]) -> list[str]:
-    if len(names) > 50:
-        raise sc.issue("traits", "too_many", "at most 50 traits")
-    if not names:
-        return []
-    vocab = load(s, traits_only=True)
-    for i, name in enumerate(names):
-        if vocab.trait(name) is None:
-            hint = vocab.suggest(name, set(vocab.traits))
-            extra = f" (did you mean {hint!r}?)" if hint else ""
-            raise ValidationError(
-                f"traits[{i}]: unknown trait{extra}",
-                issues=[FieldIssue(f"traits[{i}]", "unknown_trait", f"unknown trait{extra}")],
-            )
-    return names
-
-
-def traits_of(s: Session, ids: list[str], names: list[str]) -> dict[str, dict[str, Any]]:
-    """{profile_id: {trait: value}} for a page of profiles, from every trait source."""
-    if not ids or not names:
-        return {}
-    rows = s.fetchall(
-        """SELECT profile_id, name, value FROM (
-             SELECT profile_id, name, value, 1 AS rank FROM computed_traits
-             UNION ALL SELECT profile_id, name, value, 2 FROM model_traits
-             UNION ALL SELECT profile_id, name, value, 3 FROM profile_traits
-           ) WHERE list_contains($ids, profile_id) AND list_contains($names, name)
-           QUALIFY row_number() OVER (PARTITION BY profile_id, name ORDER BY rank) = 1""",
-        {"ids": ids, "names": names},
-        step="segments.member_traits",
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for pid, name, value in rows:
-        out.setdefault(str(pid), {})[str(name)] = json.loads(value) if value is not None else None
-    return out
