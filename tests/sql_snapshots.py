@@ -62,3 +62,25 @@ def assert_snapshot(area: str, case: str, text: str) -> None:
             f"no snapshot {path.relative_to(SNAPSHOTS.parent)}: run with {UPDATE_VARIABLE}=1"
         )
     assert text == path.read_text(encoding="utf-8")
+
+
+class RecordingSession:
+    """Stands in for a store Session: keeps the SQL it is asked to run, returns no rows; for
+    generators that build their statement inside the function that runs it."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def fetchall(self, sql: str, params: Any = None, *, step: str) -> list[Any]:
+        self.sql.append(sql)
+        return []
+
+    def execute(self, sql: str, params: Any = None, *, step: str) -> RecordingSession:
+        self.sql.append(sql)
+        return self
+
+    def register(self, name: str, table: Any) -> None:
+        """Arrow tables registered for a statement are not part of its text."""
+
+    def unregister(self, name: str) -> None:
+        """See :meth:`register`."""

@@ -1,17 +1,19 @@
 """The SQL journeys generate, compared with reviewed snapshots in tests/snapshots/journeys/
 (see tests/sql_snapshots.py): a condition node's segment condition as the worker evaluates it
-(over the runs' profiles only), and the queries loading due runs."""
+(over the runs' profiles only), and the queries loading and writing runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
 
 from tests.segments.snapshot_cases import SEGMENTS, VOCAB
-from tests.sql_snapshots import assert_snapshot, snapshot_text
-from unicx.journeys.runs import load_due, load_for_profiles
+from tests.sql_snapshots import RecordingSession, assert_snapshot, snapshot_text
+from unicx.journeys.engine import Run
+from unicx.journeys.runs import insert_runs, load_due, load_for_profiles, update_runs
 from unicx.profiles.scope import EVENTS, TARGETS
 from unicx.segments.compiler import SCOPED_TABLES, compile_segment
 from unicx.segments.definition import parse
@@ -36,24 +38,14 @@ def _condition_sql(raw: dict[str, Any]) -> str:
     return compiled.render(events=EVENTS, scope=scope, tables=tables)
 
 
-class _Recorder:
-    """A session that keeps the SQL it is asked to run and returns no rows."""
-
-    def __init__(self) -> None:
-        self.sql: list[str] = []
-
-    def fetchall(self, sql: str, params: Any = None, *, step: str) -> list[Any]:
-        self.sql.append(sql)
-        return []
-
-
-def _recorded(call: Any) -> str:
-    recorder = _Recorder()
+def _recorded(call: Callable[[Session], object]) -> str:
+    recorder = RecordingSession()
     call(cast(Session, recorder))
     return ";\n".join(recorder.sql)
 
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+RUN = Run("r1", "j1", 1, "p1", "n1", "enter", "active", NOW, NOW)
 CASES = {
     **{name: (lambda raw=raw: _condition_sql(raw)) for name, raw in CONDITIONS.items()},
     "load_due_runs": lambda: _recorded(lambda s: load_due(s, NOW, 100)),
@@ -63,6 +55,8 @@ CASES = {
     "load_runs_of_profiles": lambda: _recorded(
         lambda s: load_for_profiles(s, ["p1"], active_only=False)
     ),
+    "insert_runs": lambda: _recorded(lambda s: insert_runs(s, [RUN], NOW)),
+    "update_runs": lambda: _recorded(lambda s: update_runs(s, [RUN], NOW)),
 }
 
 

@@ -14,9 +14,10 @@ from typing import Any, cast
 import pytest
 
 from tests.segments.snapshot_cases import DEFINITIONS, SEGMENTS, VOCAB
-from tests.sql_snapshots import assert_snapshot, params_comment, pretty
+from tests.sql_snapshots import assert_snapshot, params_comment, pretty, snapshot_text
 from unicx.segments.compiler import Compiled, compile_segment
 from unicx.segments.definition import parse
+from unicx.segments.personas import matrix_sql
 from unicx.segments.registry import Resolver
 from unicx.store import Session
 
@@ -37,6 +38,13 @@ def _text(name: str, compiled: Compiled) -> str:
 @pytest.mark.parametrize("name", list(DEFINITIONS))
 def test_compiled_sql_matches_snapshot(name: str) -> None:
     assert_snapshot("segments", name, _text(name, _compiled(DEFINITIONS[name])))
+
+
+@pytest.mark.parametrize(("categories", "other"), [(3, True), (2, False)])
+def test_persona_features_sql_matches_snapshot(categories: int, other: bool) -> None:
+    case = f"persona_features_{categories}_categories{'_and_other' if other else ''}"
+    text = snapshot_text(matrix_sql(categories, other), title=f"segment personas {case}")
+    assert_snapshot("segments", case, text)
 
 
 def test_step_names_are_plain_unique_identifiers() -> None:

@@ -1,0 +1,41 @@
+-- journeys insert_runs
+INSERT INTO journey_runs (
+  run_id,
+  journey_id,
+  version,
+  profile_id,
+  node_id,
+  phase,
+  status,
+  due_at,
+  entered_at,
+  wait_since,
+  exited_at,
+  exit_reason,
+  exit_node,
+  holdout,
+  goal_until,
+  goal_at,
+  steps,
+  updated_at
+)
+SELECT
+  run_id,
+  journey_id,
+  version,
+  profile_id,
+  node_id,
+  phase,
+  status,
+  due_at,
+  entered_at,
+  wait_since,
+  exited_at,
+  exit_reason,
+  exit_node,
+  holdout,
+  goal_until,
+  goal_at,
+  steps,
+  CAST('2026-01-01T00:00:00+00:00' AS TIMESTAMPTZ)
+FROM jr_new ON CONFLICT DO NOTHING;
