@@ -223,13 +223,13 @@ def time_resolution(n_profiles: int = 1_000_000, n_links: int = 5_000_000) -> fl
     from identity_scale import generate as generate_events
     from unicx.identity.service import IdentityService
     from unicx.store import Store
-    from unicx.store.migrations import migrate
+    from unicx.assembly import migrate_workspace
 
     people = max(n_profiles, n_links // 5)
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(workspace=Path(tmp))
         store = Store(settings.db_path)
-        migrate(store)
+        migrate_workspace(store)
         events = generate_events(store, people)
         t0 = time.perf_counter()
         IdentityService(store, settings).rebuild()

@@ -27,7 +27,7 @@ from unicx.ingest.schema import COLUMN_NAMES, EventRow, rows_to_arrow
 from unicx.ingest.validate import decode_batch, decode_single
 from unicx.ingest.writer import INSERT_SQL
 from unicx.store import Store
-from unicx.store.migrations import migrate
+from unicx.assembly import migrate_workspace
 
 RECEIVED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SINGLE = ("track", "identify", "page", "screen", "group", "alias")
@@ -577,7 +577,7 @@ def _no_constant(name: str) -> float:
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory: pytest.TempPathFactory, limits: Limits) -> Iterator[Sink]:
     store = Store(Path(":memory:"))  # the real migrations, in memory: no fsync per example
-    migrate(store)
+    migrate_workspace(store)
     yield Sink(store, limits)
     store.close()
 

@@ -21,7 +21,7 @@ from unicx.identity.service import IdentityService
 from unicx.privacy.audit import list_audit
 from unicx.privacy.erasure import erase_profile
 from unicx.privacy.export import export_profile
-from unicx.privacy.keyed import pads, tombstone_hash
+from unicx.identity.keyed import pads, tombstone_hash
 from unicx.store import Store
 
 

@@ -24,7 +24,7 @@ from unicx.identity.normalize import (
     normalize_email,
     normalize_phone,
 )
-from unicx.privacy.keyed import pads, params, tombstone_sql
+from unicx.identity.keyed import pads, params, tombstone_sql
 from unicx.store import Session
 
 # user_id/anonymous_id are already trimmed at ingest. An alias's previousId is usually the

@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from unicx.predict.registry import MODEL_OUTPUTS
+from unicx.segments.schema import MODEL_OUTPUTS
 from unicx.privacy.consent import PURPOSES
 from unicx.store import Session
 
