@@ -21,10 +21,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from unicx.assembly import migrate_workspace
 from unicx.config import load_settings
 from unicx.identity.service import IdentityService
 from unicx.store import Store
-from unicx.assembly import migrate_workspace
 
 _EVENTS_SQL = """
 INSERT INTO events (event_key, source_id, message_id, type, event, user_id, anonymous_id,

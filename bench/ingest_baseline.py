@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from unicx.assembly import MIGRATIONS, migrate_workspace
 from unicx.config import Settings
 from unicx.ingest import writer
 from unicx.ingest.models import Limits, RequestInfo
 from unicx.ingest.schema import EventRow, rows_to_arrow
 from unicx.ingest.validate import decode_batch
 from unicx.store import Store
-from unicx.assembly import MIGRATIONS, migrate_workspace
 
 COMMIT_EVERY = 10_000
 INSERT_SQL = writer.INSERT_SQL

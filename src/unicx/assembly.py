@@ -9,15 +9,24 @@ opened for use, so the chain is in place before any identity pass can run.
 
 from __future__ import annotations
 
+from unicx.channels.messages import message_log
 from unicx.channels.person_token import create_secret as create_person_secret
+from unicx.channels.render import install_journey_content
 from unicx.channels.schema import CHANNELS_SQL, SCRUB_ANSWERS_SQL
+from unicx.identity import changes
 from unicx.identity.keyed import migrate_keyed_tombstones
 from unicx.identity.schema import SINGLE_CUSTOMER_VIEW_SQL
 from unicx.ingest.schema import SOURCES_KEYS_EVENTS_SQL
+from unicx.journeys.content import NodeContents
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
 from unicx.predict.schema import PREDICT_AS_OF_SQL, PREDICT_SQL
+from unicx.privacy.consent import refresh_consents
+from unicx.profiles import downstream
+from unicx.profiles.derived import refresh_derived
+from unicx.recommend.catalog_events import catalog_from_events
 from unicx.recommend.schema import CATALOG_SOURCES_SQL, RECOMMEND_SQL
+from unicx.segments.refresh import refresh_segments
 from unicx.segments.schema import SEGMENTS_SQL
 from unicx.store import Store
 from unicx.store.migrations import Migration, migrate
@@ -46,4 +55,14 @@ def migrate_workspace(store: Store) -> list[int]:
 
 
 def install_derived_chain() -> None:
-    """Placeholder until the chain moves here."""
+    """Give the lower domains what they call in the higher ones (idempotent)."""
+    downstream.install(
+        downstream.Chain(
+            consents=refresh_consents,
+            segments=refresh_segments,
+            catalog=catalog_from_events,
+            messages=message_log,
+        )
+    )
+    changes.install(refresh_derived)
+    install_journey_content(NodeContents)

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from tests.channels.test_policy import T, World, world  # noqa: F401  (the fixture)
+from unicx.assembly import migrate_workspace
 from unicx.channels.base import OutboundMessage
 from unicx.channels.deadletter import list_dead
 from unicx.channels.email import EmailChannel
 from unicx.channels.outbox import UNCONFIRMED
 from unicx.channels.retry import DEFAULT_MAX_ATTEMPTS
 from unicx.channels.sms import SmsChannel
-from unicx.assembly import migrate_workspace
 
 
 def _boom(self: Any, message: OutboundMessage, config: Any) -> Any:

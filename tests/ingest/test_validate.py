@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from unicx.assembly import migrate_workspace
 from unicx.config import load_settings
 from unicx.errors import PayloadTooLargeError, ValidationError
 from unicx.ingest.models import EVENT_TYPES, Limits, RequestInfo
@@ -27,7 +28,6 @@ from unicx.ingest.schema import COLUMN_NAMES, EventRow, rows_to_arrow
 from unicx.ingest.validate import decode_batch, decode_single
 from unicx.ingest.writer import INSERT_SQL
 from unicx.store import Store
-from unicx.assembly import migrate_workspace
 
 RECEIVED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SINGLE = ("track", "identify", "page", "screen", "group", "alias")

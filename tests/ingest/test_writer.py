@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from unicx.assembly import migrate_workspace
 from unicx.config import load_settings
 from unicx.errors import ShuttingDownError
 from unicx.ingest.models import Limits, RequestInfo
@@ -16,7 +17,6 @@ from unicx.ingest.schema import EventRow
 from unicx.ingest.validate import decode_single
 from unicx.ingest.writer import EventWriter, OverloadedError
 from unicx.store import Store
-from unicx.assembly import migrate_workspace
 
 
 def _row(message_id: str, limits: Limits) -> EventRow:

@@ -625,7 +625,8 @@ def test_fresh_workspace_has_the_released_tables_and_columns() -> None:
     migrate_workspace(store)
     with store.session() as s:
         rows = s.fetchall(
-            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+            "SELECT table_name, column_name, data_type, is_nullable "
+            "FROM information_schema.columns "
             "WHERE table_schema = 'main' ORDER BY ALL",
             step="test.columns",
         )

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from unicx.assembly import MIGRATIONS, migrate_workspace
 from unicx.channels.person_token import read_secret
 from unicx.errors import NotFoundError, StoreError, WorkspaceLockedError
 from unicx.store import Store
-from unicx.assembly import MIGRATIONS, migrate_workspace
 from unicx.store.migrations import Migration, current_version, migrate
 
 

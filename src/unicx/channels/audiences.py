@@ -33,6 +33,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from unicx.channels.ads import DESTINATIONS, current_keys_sql, publish, write_csv
 from unicx.channels.config import pydantic_issues
+from unicx.clock import duration_seconds
 from unicx.config import Settings
 from unicx.errors import (
     ConflictError,
@@ -42,7 +43,6 @@ from unicx.errors import (
     ValidationError,
 )
 from unicx.identity.normalize import fold_name
-from unicx.journeys.definition import duration_seconds
 from unicx.privacy.erasure import ERASED_MEMBER
 from unicx.store import Session, Store
 from unicx.store.compact import rewrite_database

@@ -42,9 +42,9 @@ from unicx.channels.config import read_config
 from unicx.channels.deadletter import bury_exhausted
 from unicx.channels.render import Renderer
 from unicx.channels.retry import exhausted, next_delay, policy_for
+from unicx.clock import Clock
 from unicx.config import Settings
 from unicx.errors import UnicxError
-from unicx.journeys.clock import Clock
 from unicx.store import Session, Store
 from unicx.store.deferred import DeferredWrites
 

@@ -20,10 +20,10 @@ from typing import Final
 
 from unicx.config import Settings
 from unicx.errors import FieldIssue, RetryableStoreError, ValidationError
+from unicx.identity.keyed import pads, params, tombstone_sql
 from unicx.privacy import audit
 from unicx.privacy.export import require_profile
 from unicx.privacy.files import PersonKeys, clean_files
-from unicx.identity.keyed import pads, params, tombstone_sql
 from unicx.privacy.models import ErasureReport
 from unicx.privacy.redact import redact_mentions
 from unicx.privacy.registry import PERSON_TABLES, PersonTable, collect_person, drop_person

@@ -15,6 +15,7 @@ from unicx.store.store import Session, Store
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Migration:
     version: int
