@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from unicx.assembly import MIGRATIONS, migrate_workspace
+from unicx.config import Settings
+from unicx.identity import changes
+from unicx.profiles import downstream
+from unicx.profiles.derived import refresh_derived
+from unicx.segments.refresh import refresh_segments
 from unicx.store import Store
 
 EXPECTED_MIGRATIONS = (
@@ -636,3 +643,20 @@ def test_fresh_workspace_has_the_released_tables_and_columns() -> None:
             f"{column} {kind}" + ("" if nullable == "YES" else " NOT NULL")
         )
     assert {t: tuple(c) for t, c in found.items()} == EXPECTED_COLUMNS
+
+
+def test_migrating_installs_what_lower_domains_call_in_higher_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Identity and profiles call consent, segments, the catalog and the message log through
+    slots unicx.assembly fills; an empty slot fails loudly instead of leaving profiles stale."""
+    monkeypatch.setattr(changes, "_installed", [])
+    monkeypatch.setattr(downstream, "_installed", [])
+    with pytest.raises(RuntimeError, match=r"unicx\.assembly"):
+        downstream.chain()
+    store = Store(Path(":memory:"))
+    with store.session() as s, pytest.raises(RuntimeError, match=r"unicx\.assembly"):
+        changes.refresh_derived(s, Settings(), ["p1"])
+    migrate_workspace(store)
+    assert downstream.chain().segments is refresh_segments
+    assert changes._installed == [refresh_derived]
