@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from unicx.clock import duration_seconds as duration_seconds  # journeys' callers read it here
+from unicx.clock import duration_seconds
 from unicx.errors import FieldIssue, ValidationError
 
 MAX_NODES = 200
