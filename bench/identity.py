@@ -221,15 +221,15 @@ def time_resolution(n_profiles: int = 1_000_000, n_links: int = 5_000_000) -> fl
     linking two or three identifiers), so ``n_links`` is reached with ``n_links // 5`` people;
     ``n_profiles`` is the number of people that should come out."""
     from identity_scale import generate as generate_events
+    from unicx.assembly import migrate_workspace
     from unicx.identity.service import IdentityService
     from unicx.store import Store
-    from unicx.store.migrations import migrate
 
     people = max(n_profiles, n_links // 5)
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(workspace=Path(tmp))
         store = Store(settings.db_path)
-        migrate(store)
+        migrate_workspace(store)
         events = generate_events(store, people)
         t0 = time.perf_counter()
         IdentityService(store, settings).rebuild()

@@ -21,10 +21,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from unicx.assembly import migrate_workspace
 from unicx.config import load_settings
 from unicx.identity.service import IdentityService
 from unicx.store import Store
-from unicx.store.migrations import migrate
 
 _EVENTS_SQL = """
 INSERT INTO events (event_key, source_id, message_id, type, event, user_id, anonymous_id,
@@ -109,7 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(workspace=Path(tmp))
         store = Store(settings.db_path)
-        migrate(store)
+        migrate_workspace(store)
         t0 = time.perf_counter()
         events = generate(store, args.people)
         print(f"generated {events:,} events for {args.people:,} people in "

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from unicx.assembly import MIGRATIONS, migrate_workspace
 from unicx.config import Settings
 from unicx.ingest import writer
 from unicx.ingest.models import Limits, RequestInfo
 from unicx.ingest.schema import EventRow, rows_to_arrow
 from unicx.ingest.validate import decode_batch
 from unicx.store import Store
-from unicx.store.migrations import MIGRATIONS, migrate
 
 COMMIT_EVERY = 10_000
 INSERT_SQL = writer.INSERT_SQL
@@ -62,7 +62,7 @@ def _chunks(rows: list[EventRow]) -> list[list[EventRow]]:
 def _fresh_store(directory: Path, name: str, *, events_ddl: str | None = None) -> Store:
     store = Store(directory / f"{name}.duckdb")
     if events_ddl is None:
-        migrate(store)
+        migrate_workspace(store)
     else:
         with store.session() as s:
             s.execute(events_ddl, step="bench.events_ddl")

@@ -58,8 +58,8 @@ from unicx.channels.lanes import DISPATCH_BATCH
 from unicx.channels.outbox import DispatchResult, Outbox
 from unicx.channels.policy import MessagingPolicy, save_policy
 from unicx.channels.tracking import links_for
+from unicx.clock import Clock
 from unicx.config import Settings, load_settings
-from unicx.journeys.clock import Clock
 from unicx.journeys.runtime import Messaging
 from unicx.journeys.service import JourneyService
 from unicx.journeys.worker import JourneyEngine, TickResult

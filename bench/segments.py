@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from audience_data import DEFAULT_OUT, ensure_workspace, fresh_events
 from unicx.config import Settings
 from unicx.identity.service import IdentityService
-from unicx.profiles.scope import scope_for
+from unicx.profiles.refresh_scope import scope_for
 from unicx.segments.membership import FULL, select_members
 from unicx.segments.refresh import refresh_all, refresh_segments
 from unicx.segments.registry import live_segments
@@ -234,7 +234,7 @@ def main() -> None:
             identity.append(time.perf_counter() - started)
             ids = result.touched or touched
             # In a pass the touched profiles' events are copied once for traits, consent and
-            # segments (profiles/scope.py); the copy is timed apart from the segment step.
+            # segments (profiles/refresh_scope.py); the copy is timed apart from the segment step.
             with store.session() as s, s.transaction():
                 started = time.perf_counter()
                 with scope_for(s, ids):

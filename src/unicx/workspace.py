@@ -7,12 +7,12 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from unicx.assembly import migrate_workspace
 from unicx.auth.models import Role
 from unicx.auth.service import AccessService
 from unicx.config import CONFIG_FILENAME, Settings
 from unicx.errors import ConfigError, ConflictError, NotFoundError
 from unicx.store import Store
-from unicx.store.migrations import migrate
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
         checkpoint_wal_mb=settings.checkpoint_wal_mb,
         threads=settings.duckdb_threads,
     )
-    migrate(store)
+    migrate_workspace(store)
     return store
 
 

@@ -22,9 +22,9 @@ from unicx.auth.service import AccessService
 from unicx.channels.audience_schedule import AudienceScheduler
 from unicx.channels.audiences import create_sync, list_runs, list_syncs, run_sync, update_sync
 from unicx.cli.main import app as cli_app
+from unicx.clock import Clock
 from unicx.config import Settings, load_settings
 from unicx.errors import NotFoundError, ValidationError
-from unicx.journeys.clock import Clock
 from unicx.segments.models import SegmentCreate, SegmentUpdate
 from unicx.segments.service import SegmentService
 from unicx.store import Store

@@ -28,7 +28,7 @@ from unicx.channels.deadletter import list_dead, replay
 from unicx.channels.outbox import DispatchResult, Outbox
 from unicx.channels.policy import check_policy, quiet_until, read_policy, save_policy
 from unicx.channels.retry import DEFAULT_BASE_S, DEFAULT_MAX_ATTEMPTS
-from unicx.journeys.clock import Clock
+from unicx.clock import Clock
 from unicx.privacy.consent import set_consent
 from unicx.store import Store
 from unicx.workspace import open_store

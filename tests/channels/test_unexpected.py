@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from tests.channels.test_policy import T, World, world  # noqa: F401  (the fixture)
+from unicx.assembly import migrate_workspace
 from unicx.channels.base import OutboundMessage
 from unicx.channels.deadletter import list_dead
 from unicx.channels.email import EmailChannel
 from unicx.channels.outbox import UNCONFIRMED
 from unicx.channels.retry import DEFAULT_MAX_ATTEMPTS
 from unicx.channels.sms import SmsChannel
-from unicx.store.migrations import migrate
 
 
 def _boom(self: Any, message: OutboundMessage, config: Any) -> Any:
@@ -106,7 +106,7 @@ def test_migration_11_scrubs_answers_logged_before(world: World) -> None:  # noq
                 step="test.old_event",
             )
         s.execute("DELETE FROM schema_migrations WHERE version = 11", step="test.undo")
-    assert migrate(world.store) == [11]
+    assert migrate_workspace(world.store) == [11]
     with world.store.session() as s:
         errors = dict(s.fetchall("SELECT message_id, last_error FROM messages", step="t"))
         details = s.fetchall("SELECT message_id, detail FROM message_events", step="t")

@@ -19,8 +19,8 @@ from tests.helpers import ServerProcess
 from tests.segments.fixture import build
 from unicx.channels.outbox import Outbox
 from unicx.cli.main import app
+from unicx.clock import Clock
 from unicx.config import CONFIG_FILENAME, load_settings
-from unicx.journeys.clock import Clock
 from unicx.journeys.worker import JourneyEngine
 from unicx.segments.models import SegmentCreate
 from unicx.segments.service import SegmentService

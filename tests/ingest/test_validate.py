@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from unicx.assembly import migrate_workspace
 from unicx.config import load_settings
 from unicx.errors import PayloadTooLargeError, ValidationError
 from unicx.ingest.models import EVENT_TYPES, Limits, RequestInfo
@@ -27,7 +28,6 @@ from unicx.ingest.schema import COLUMN_NAMES, EventRow, rows_to_arrow
 from unicx.ingest.validate import decode_batch, decode_single
 from unicx.ingest.writer import INSERT_SQL
 from unicx.store import Store
-from unicx.store.migrations import migrate
 
 RECEIVED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SINGLE = ("track", "identify", "page", "screen", "group", "alias")
@@ -577,7 +577,7 @@ def _no_constant(name: str) -> float:
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory: pytest.TempPathFactory, limits: Limits) -> Iterator[Sink]:
     store = Store(Path(":memory:"))  # the real migrations, in memory: no fsync per example
-    migrate(store)
+    migrate_workspace(store)
     yield Sink(store, limits)
     store.close()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from unicx.assembly import migrate_workspace
 from unicx.config import load_settings
 from unicx.errors import ShuttingDownError
 from unicx.ingest.models import Limits, RequestInfo
@@ -16,7 +17,6 @@ from unicx.ingest.schema import EventRow
 from unicx.ingest.validate import decode_single
 from unicx.ingest.writer import EventWriter, OverloadedError
 from unicx.store import Store
-from unicx.store.migrations import migrate
 
 
 def _row(message_id: str, limits: Limits) -> EventRow:
@@ -29,7 +29,7 @@ def _row(message_id: str, limits: Limits) -> EventRow:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "w.duckdb")
-    migrate(s)
+    migrate_workspace(s)
     return s
 
 

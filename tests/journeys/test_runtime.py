@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Workspace
+from unicx.clock import Clock
 from unicx.journeys import runtime
-from unicx.journeys.clock import Clock
 from unicx.journeys.runtime import Messaging
 from unicx.store import Session, Store
 from unicx.workspace import open_store

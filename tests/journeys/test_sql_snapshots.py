@@ -14,7 +14,7 @@ from tests.segments.snapshot_cases import SEGMENTS, VOCAB
 from tests.sql_snapshots import RecordingSession, assert_snapshot, snapshot_text
 from unicx.journeys.engine import Run
 from unicx.journeys.runs import insert_runs, load_due, load_for_profiles, update_runs
-from unicx.profiles.scope import EVENTS, TARGETS
+from unicx.profiles.refresh_scope import EVENTS, TARGETS
 from unicx.segments.compiler import SCOPED_TABLES, compile_segment
 from unicx.segments.definition import parse
 from unicx.segments.registry import Resolver

@@ -17,11 +17,11 @@ from tests.privacy.conftest import Person, insert_events, seed_person
 from unicx.auth.models import Role
 from unicx.cli import privacy as privacy_cli
 from unicx.errors import NotFoundError, ValidationError
+from unicx.identity.keyed import pads, tombstone_hash
 from unicx.identity.service import IdentityService
 from unicx.privacy.audit import list_audit
 from unicx.privacy.erasure import erase_profile
 from unicx.privacy.export import export_profile
-from unicx.privacy.keyed import pads, tombstone_hash
 from unicx.store import Store
 
 

@@ -13,7 +13,7 @@ from tests.sql_snapshots import assert_snapshot, snapshot_text
 from unicx.profiles.computed import builtin_sql, custom_sql
 from unicx.profiles.custom_validate import compile_expression
 from unicx.profiles.orders_sql import ORDER_CORE_STEPS, ORDER_LINES_STEP, ORDER_STEPS
-from unicx.profiles.scope import EVENTS, FULL, TARGETS, Scope
+from unicx.profiles.refresh_scope import EVENTS, FULL, TARGETS, Scope
 
 SCOPED = Scope(
     full=False,

@@ -5,16 +5,17 @@ from pathlib import Path
 
 import pytest
 
+from unicx.assembly import MIGRATIONS, migrate_workspace
 from unicx.channels.person_token import read_secret
 from unicx.errors import NotFoundError, StoreError, WorkspaceLockedError
 from unicx.store import Store
-from unicx.store.migrations import MIGRATIONS, Migration, current_version, migrate
+from unicx.store.migrations import Migration, current_version, migrate
 
 
 def test_migrations_apply_once_and_record_versions(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.duckdb")
-    assert migrate(store) == [m.version for m in MIGRATIONS]
-    assert migrate(store) == []
+    assert migrate_workspace(store) == [m.version for m in MIGRATIONS]
+    assert migrate_workspace(store) == []
     assert current_version(store) == MIGRATIONS[-1].version
     with store.session() as s:
         tables = {r[0] for r in s.fetchall("SHOW TABLES", step="t")}
@@ -25,7 +26,7 @@ def test_migrations_apply_once_and_record_versions(tmp_path: Path) -> None:
 def test_new_migration_applies_on_reopen_and_failure_rolls_back(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     store = Store(path)
-    migrate(store)
+    migrate_workspace(store)
     broken = (*MIGRATIONS, Migration(99, "broken", "CREATE TABLE ok_t (a INT); SELECT * FROM nope"))
     with pytest.raises(StoreError):
         migrate(store, migrations=broken)
@@ -87,9 +88,9 @@ def test_migration_9_gives_existing_workspaces_a_person_token_secret(tmp_path: P
         migrate(store, migrations=tuple(m for m in MIGRATIONS if m.version < 9))
         with pytest.raises(NotFoundError):
             read_secret(store)
-        assert 9 in migrate(store)
+        assert 9 in migrate_workspace(store)
         secrets.append(read_secret(store))
-        assert migrate(store) == [] and read_secret(store) == secrets[-1]
+        assert migrate_workspace(store) == [] and read_secret(store) == secrets[-1]
         store.close()
     assert len(bytes.fromhex(secrets[0])) == 32 and secrets[0] != secrets[1]
 
@@ -98,7 +99,7 @@ def test_a_migration_merged_after_a_higher_one_still_applies(tmp_path: Path) -> 
     store = Store(tmp_path / "w.duckdb")
     migrate(store, migrations=tuple(m for m in MIGRATIONS if m.version != 9))
     assert current_version(store) == MIGRATIONS[-1].version > 9
-    assert migrate(store) == [9] and len(read_secret(store)) == 64
+    assert migrate_workspace(store) == [9] and len(read_secret(store)) == 64
     store.close()
 
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unicx.auth.service import AccessService
+from unicx.clock import Clock
 from unicx.config import Settings
 from unicx.ingest.models import Limits
 from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
-from unicx.journeys.clock import Clock
 from unicx.profiles.pipeline import ProfileUpdater
 from unicx.store import Store
 

@@ -1,1 +1,4 @@
-"""Credentials: sources with their write keys (ingest only) and secret API keys with roles."""
+"""Credentials: sources with their write keys (ingest only) and secret API keys with roles.
+
+Layer: above store: may import store and the bottom modules.
+"""

@@ -17,9 +17,9 @@ import threading
 from datetime import datetime, timedelta
 
 from unicx.channels.audiences import AudienceSync, SyncRun, list_syncs, run_sync
+from unicx.clock import Clock
 from unicx.config import Settings
 from unicx.errors import UnicxError
-from unicx.journeys.clock import Clock
 from unicx.store import Store
 
 log = logging.getLogger(__name__)

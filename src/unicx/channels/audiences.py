@@ -26,12 +26,21 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from unicx.channels.ads import DESTINATIONS, current_keys_sql, publish, write_csv
+from unicx.channels.audience_models import (
+    MAX_NAME,
+    MODES,
+    AudienceConfig,
+    AudienceCreate,
+    AudienceSync,
+    AudienceUpdate,
+    Mode,
+    SyncRun,
+)
 from unicx.channels.config import pydantic_issues
 from unicx.config import Settings
 from unicx.errors import (
@@ -42,93 +51,34 @@ from unicx.errors import (
     ValidationError,
 )
 from unicx.identity.normalize import fold_name
-from unicx.journeys.definition import duration_seconds
 from unicx.privacy.erasure import ERASED_MEMBER
 from unicx.store import Session, Store
 from unicx.store.compact import rewrite_database
 
-log = logging.getLogger(__name__)
+# The models live in audience_models.py; the API and the scheduler import them from here.
+__all__ = [
+    "AudienceConfig",
+    "AudienceCreate",
+    "AudienceSync",
+    "AudienceUpdate",
+    "Mode",
+    "SyncRun",
+    "create_sync",
+    "get_sync",
+    "list_runs",
+    "list_syncs",
+    "run_sync",
+    "slug",
+    "sync_mode",
+    "update_sync",
+]
 
-Mode = Literal["full", "delta"]
-KeyType = Literal["email", "phone"]
-MODES: Final = ("full", "delta")
+log = logging.getLogger(__name__)
 AUDIENCES_DIR: Final = "audiences"
-MAX_NAME: Final = 100
+
 _SLUG_CUT = re.compile(r"[^a-z0-9]+")
-# Ad platforms take hours to match an uploaded list: more often than every 15 minutes only
-# piles up uploads; less often than monthly is not a sync any more.
-MIN_EVERY_S: Final = 15 * 60
-MAX_EVERY_S: Final = 31 * 86400
 # One run at a time in this process: two runs of one sync would diff against the same state.
 _run_lock = threading.Lock()
-
-
-class AudienceConfig(BaseModel):
-    """What a sync sends."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    identifiers: list[KeyType] = Field(
-        default_factory=lambda: list[KeyType](["email", "phone"]),
-        min_length=1,
-        description="Identifier types to send (email, phone)",
-    )
-    every: str | None = Field(
-        default=None,
-        max_length=20,
-        description="Run on its own this long after the last run while the server runs "
-        "(15m to 31d, e.g. 6h, 1d, 1w); none: only when asked",
-    )
-    mode: Mode = Field(default="delta", description="What a scheduled run writes")
-
-    @field_validator("every")
-    @classmethod
-    def _every(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        seconds = duration_seconds(value)  # ValueError names the accepted form
-        if not MIN_EVERY_S <= seconds <= MAX_EVERY_S:
-            raise ValueError("must be between 15m and 31d")
-        return value.strip()
-
-    @property
-    def every_seconds(self) -> int | None:
-        return None if self.every is None else duration_seconds(self.every)
-
-
-class AudienceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=MAX_NAME)
-    segment: str = Field(min_length=1, max_length=200, description="Segment id or name")
-    destination: str = Field(min_length=1, max_length=64, description=", ".join(DESTINATIONS))
-    config: dict[str, Any] = Field(default_factory=dict)
-
-
-class AudienceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    config: dict[str, Any] = Field(description="Replaces the sync's config")
-
-
-class AudienceSync(BaseModel):
-    sync_id: str
-    name: str
-    slug: str = Field(description="Folder under {workspace}/audiences holding the files")
-    segment_id: str
-    destination: str
-    config: AudienceConfig
-    created_at: datetime
-    last_run_at: datetime | None = None
-
-
-class SyncRun(BaseModel):
-    sync_id: str
-    kind: Mode
-    run_at: datetime
-    added: int = Field(description="Identifiers sent now that the previous run did not send")
-    removed: int = Field(description="Identifiers the previous run sent that are gone now")
-    files: list[str] = Field(description="Written files, relative to the workspace")
 
 
 def _invalid(field: str, rule: str, message: str) -> ValidationError:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from unicx.channels.outbox import DispatchResult, Outbox, Prepared
+from unicx.clock import Clock
 from unicx.errors import RetryableStoreError
-from unicx.journeys.clock import Clock
 
 log = logging.getLogger(__name__)
 DISPATCH_BATCH = 200

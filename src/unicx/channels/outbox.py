@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pyarrow as pa
 from pydantic import BaseModel
 
 from unicx.channels import policy as pol
@@ -33,42 +32,27 @@ from unicx.channels.base import (
     OutboundMessage,
     RetryableSendError,
     SendError,
-    SendResult,
     TerminalSendError,
     channel_names,
     get_channel,
 )
+from unicx.channels.claims import Claimed, decide, write_decisions
 from unicx.channels.config import read_config
 from unicx.channels.deadletter import bury_exhausted
 from unicx.channels.render import Renderer
 from unicx.channels.retry import exhausted, next_delay, policy_for
+from unicx.channels.sent_records import HandedOver, Sent, write_records
+from unicx.channels.sent_records import summary as log_summary
+from unicx.clock import Clock
 from unicx.config import Settings
 from unicx.errors import UnicxError
-from unicx.journeys.clock import Clock
-from unicx.store import Session, Store
+from unicx.store import Store
 from unicx.store.deferred import DeferredWrites
 
 log = logging.getLogger(__name__)
 COUNTED = ("sending", "handed_over", "sent", "delivered")
 OTHER_LANE = "*"  # claims the messages of channels no longer registered (they fail)
 UNCONFIRMED = "unconfirmed: the server stopped while the provider took it; not sent twice"
-_TS = pa.timestamp("us", tz="UTC")
-DECISION_SCHEMA = pa.schema(
-    [
-        ("message_id", pa.string()),
-        ("status", pa.string()),
-        ("reason", pa.string()),
-        ("due_at", _TS),
-        ("address", pa.string()),
-        ("attempts", pa.int32()),
-    ]
-)
-
-
-@dataclass
-class Claimed:
-    row: dict[str, Any]
-    address: str
 
 
 @dataclass
@@ -78,20 +62,6 @@ class Prepared:
     row: dict[str, Any]
     message: OutboundMessage
     config: BaseModel
-
-
-@dataclass(frozen=True, slots=True)
-class _HandedOver:
-    message_id: str
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _Sent:
-    message_id: str
-    at: datetime
-    result: SendResult
-    rendered: str
 
 
 @dataclass
@@ -123,7 +93,7 @@ class Outbox:
         self._rng = random.Random()
         # A `sent` row rides with the next hand-over commit (unicx.store.deferred): until then
         # the message is `handed_over`, which a restart logs as sent anyway.
-        self._records: DeferredWrites[_HandedOver | _Sent] = DeferredWrites(store, _write_records)
+        self._records: DeferredWrites[HandedOver | Sent] = DeferredWrites(store, write_records)
         self.crash_hook: Callable[[str], None] | None = None  # tests: fault injection points
         # Called by each sending thread before it sends (the runtime gives due journey steps
         # the CPU first).
@@ -170,7 +140,7 @@ class Outbox:
     def _handover(self, message_id: str, now: datetime) -> Callable[[], None]:
         # Its own transaction, not a shared one: the "." must follow the commit at once, since
         # a kill between the two loses the message.
-        return lambda: self._records.commit(_HandedOver(message_id, now))
+        return lambda: self._records.commit(HandedOver(message_id, now))
 
     # -- claim ----------------------------------------------------------------------------
     def due_lanes(self, now: datetime) -> set[str]:
@@ -209,8 +179,8 @@ class Outbox:
             if not rows:
                 return []
             policy = pol.read_policy(s)
-            decisions, claimed = self._decide(s, rows, policy, now)
-            self._write_decisions(s, decisions, now)
+            decisions, claimed = decide(s, rows, policy, now)
+            write_decisions(s, decisions, now)
         for _, status, *_ in decisions:
             if status == "suppressed" or status == "failed":
                 result.suppressed += status == "suppressed"
@@ -221,80 +191,6 @@ class Outbox:
         if self.crash_hook is not None:
             self.crash_hook("after_claim")
         return claimed
-
-    def _decide(
-        self, s: Session, rows: list[dict[str, Any]], policy: pol.MessagingPolicy, now: datetime
-    ) -> tuple[list[tuple[Any, ...]], list[Claimed]]:
-        facts = _Facts.load(s, rows, policy, now)
-        caps = pol.CapCounter(policy, facts.history)
-        decisions: list[tuple[Any, ...]] = []
-        claimed: list[Claimed] = []
-        for row in rows:  # already by priority: higher priority claims the cap first
-            mid, channel, pid = row["message_id"], row["channel"], row["profile_id"]
-            cls = get_channel(channel)
-            if cls is None:
-                decisions.append((mid, "failed", f"unknown channel {channel!r}", None, None, 0))
-                continue
-            address = row["address"] or facts.address(pid, cls.address_kind)
-            if not address:
-                reason = f"no {cls.address_kind} for this person"
-                decisions.append((mid, "suppressed", reason, None, None, 0))
-                continue
-            if (channel, address) in facts.suppressed:
-                reason = f"suppressed: {facts.suppressed[(channel, address)]}"
-                decisions.append((mid, "suppressed", reason, None, address, 0))
-                continue
-            if row["category"] == "marketing":
-                purpose = pol.PURPOSE.get(channel)
-                if pol.consent_blocks(policy, channel, facts.consent.get((pid, purpose or ""))):
-                    reason = f"no consent for {purpose}"
-                    decisions.append((mid, "suppressed", reason, None, address, 0))
-                    continue
-                later = pol.quiet_until(policy, channel, now, facts.timezone.get(pid))
-                if later is not None:
-                    decisions.append((mid, "queued", "quiet hours", later, address, 0))
-                    continue
-                rule = caps.blocking_rule(pid, channel, now)
-                if rule is not None:
-                    reason = f"frequency cap: {rule.label()}"
-                    decisions.append((mid, "suppressed", reason, None, address, 0))
-                    continue
-                caps.add(pid, channel, now)
-            decisions.append((mid, "sending", None, None, address, 1))
-            claimed.append(Claimed({**row, "attempts": row["attempts"] + 1}, address))
-        return decisions, claimed
-
-    def _write_decisions(self, s: Session, decisions: list[tuple[Any, ...]], now: datetime) -> None:
-        if not decisions:
-            return
-        columns = list(zip(*decisions, strict=True))
-        table = pa.table(
-            [pa.array(c, type=f.type) for c, f in zip(columns, DECISION_SCHEMA, strict=True)],
-            schema=DECISION_SCHEMA,
-        )
-        s.register("ob_decisions", table)
-        try:
-            s.execute(
-                "UPDATE messages SET status = d.status, reason = d.reason, "
-                "due_at = coalesce(d.due_at, messages.due_at), "
-                "address = coalesce(d.address, messages.address), "
-                "attempts = messages.attempts + d.attempts, updated_at = $now "
-                "FROM ob_decisions d WHERE messages.message_id = d.message_id",
-                {"now": now},
-                step="outbox.decide",
-            )
-            if any(d[1] in ("suppressed", "failed") for d in decisions):
-                # Only then: the join scans the whole messages table.
-                s.execute(
-                    "INSERT INTO message_events SELECT d.message_id, m.profile_id, m.channel, "
-                    "d.status, $now, json_object('reason', d.reason) FROM ob_decisions d "
-                    "JOIN messages m USING (message_id) "
-                    "WHERE d.status IN ('suppressed', 'failed')",
-                    {"now": now},
-                    step="outbox.decide_log",
-                )
-        finally:
-            s.unregister("ob_decisions")
 
     # -- deliver --------------------------------------------------------------------------
     def prepare(
@@ -357,8 +253,8 @@ class Outbox:
             return
         if self.crash_hook is not None:
             self.crash_hook("after_send")
-        summary = json.dumps(_summary(dict(item.message.content)), ensure_ascii=False)
-        self._records.later(_Sent(row["message_id"], now, sent, summary))
+        summary = json.dumps(log_summary(dict(item.message.content)), ensure_ascii=False)
+        self._records.later(Sent(row["message_id"], now, sent, summary))
         result.sent += 1
 
     def flush(self) -> None:
@@ -455,148 +351,3 @@ class Outbox:
             list(pool.map(lambda item: self.deliver(item, now, result), claimed))
         self.flush()
         return result
-
-
-def _in_list(ids: list[str]) -> str:
-    """``(?, ?, …)`` for ``message_id IN``: DuckDB looks a literal list up in the primary key
-    index, where a join against a table of ids scans every message."""
-    return "(" + ", ".join("?" for _ in ids) + ")"
-
-
-def _case(pairs: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
-    """``CASE message_id WHEN ? THEN ? … END``: per-row values in the same index lookup."""
-    sql = "CASE message_id " + " ".join("WHEN ? THEN ?" for _ in pairs) + " END"
-    return sql, [v for pair in pairs for v in pair]
-
-
-def _write_records(s: Session, items: list[_HandedOver | _Sent]) -> None:
-    handed = [i for i in items if isinstance(i, _HandedOver)]
-    sent = [i for i in items if isinstance(i, _Sent)]
-    if handed:
-        _write_handovers(s, handed)
-    if sent:
-        _write_sent(s, sent)
-
-
-def _write_handovers(s: Session, items: list[_HandedOver]) -> None:
-    ids = [i.message_id for i in items]
-    s.execute(
-        f"UPDATE messages SET status = 'handed_over', updated_at = ? "
-        f"WHERE message_id IN {_in_list(ids)}",
-        [max(i.at for i in items), *ids],
-        step="outbox.handover",
-    )
-
-
-def _write_sent(s: Session, items: list[_Sent]) -> None:
-    ids = [i.message_id for i in items]
-    columns: dict[str, list[tuple[str, Any]]] = {
-        "sent_at": [(i.message_id, i.at) for i in items],
-        "updated_at": [(i.message_id, i.at) for i in items],
-        "provider_id": [(i.message_id, i.result.provider_id) for i in items],
-        "rendered": [(i.message_id, i.rendered) for i in items],
-        "reason": [(i.message_id, i.result.detail) for i in items],
-    }
-    sets: list[str] = []
-    params: list[Any] = []
-    for column, pairs in columns.items():
-        sql, values = _case(pairs)
-        sets.append(f"{column} = {sql}")
-        params += values
-    s.execute(
-        f"UPDATE messages SET status = 'sent', {', '.join(sets)} "
-        f"WHERE message_id IN {_in_list(ids)}",
-        [*params, *ids],
-        step="outbox.sent",
-    )
-
-
-def _summary(content: dict[str, Any]) -> dict[str, Any]:
-    """What the log keeps of a rendered message: short parts in full, long ones cut."""
-    return {k: (v if len(str(v)) <= 500 else str(v)[:500] + "…") for k, v in content.items()}
-
-
-@dataclass
-class _Facts:
-    consent: dict[tuple[str, str], bool | None]
-    addresses: dict[tuple[str, str], str]
-    suppressed: dict[tuple[str, str], str]
-    timezone: dict[str, str]
-    history: list[tuple[str, str, datetime]]
-
-    def address(self, profile_id: str, kind: str) -> str | None:
-        if kind == "profile":
-            return profile_id
-        return self.addresses.get((profile_id, kind))
-
-    @classmethod
-    def load(
-        cls, s: Session, rows: list[dict[str, Any]], policy: pol.MessagingPolicy, now: datetime
-    ) -> _Facts:
-        """What the policy needs about the people of ``rows``. Each query scans a whole table
-        (no index on profile_id), and the dispatcher claims as often as a sending thread frees
-        up: what a batch cannot use is not read (consent, time zones and caps are for marketing
-        only)."""
-        p = {"ids": sorted({r["profile_id"] for r in rows})}
-        marketing = any(r["category"] == "marketing" for r in rows)
-        consent: dict[tuple[str, str], bool | None] = {}
-        if marketing:
-            consent = {
-                (str(a), str(b)): c
-                for a, b, c in s.fetchall(
-                    "SELECT profile_id, purpose, granted FROM consents "
-                    "WHERE profile_id IN (SELECT unnest($ids::VARCHAR[]))",
-                    p,
-                    step="outbox.consents",
-                )
-            }
-        addresses = {
-            (str(a), str(b)): str(c)
-            for a, b, c in s.fetchall(
-                "SELECT profile_id, id_type, arg_max(id_value, last_seen) FROM identities "
-                "WHERE profile_id IN (SELECT unnest($ids::VARCHAR[])) "
-                "AND id_type IN ('email', 'phone', 'push_token') GROUP BY ALL",
-                p,
-                step="outbox.addresses",
-            )
-        }
-        timezone: dict[str, str] = {}
-        for a, name, v in s.fetchall(  # one scan for both traits
-            "SELECT profile_id, name, any_value(value ->> '$') FROM profile_traits "
-            "WHERE name IN ('push_token', 'timezone') "
-            "AND profile_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY ALL",
-            p,
-            step="outbox.push_tokens_timezones",
-        ):
-            if name == "push_token":
-                addresses.setdefault((str(a), "push_token"), str(v))
-            elif v:
-                timezone[str(a)] = str(v)
-        # A message goes to its row's address or the person's address found above: only those
-        # can be looked up in ``suppressed``, so only those are read (no scan of identities).
-        candidates = sorted({*addresses.values(), *(r["address"] for r in rows if r["address"])})
-        suppressed = {
-            (str(c), str(a)): str(r)
-            for c, a, r in s.fetchall(
-                "SELECT channel, address, reason FROM suppressions "
-                "WHERE address IN (SELECT unnest($addresses::VARCHAR[])) "
-                "OR profile_id IN (SELECT unnest($ids::VARCHAR[]))",
-                {**p, "addresses": candidates},
-                step="outbox.suppressed",
-            )
-        }
-        history: list[tuple[str, str, datetime]] = []
-        if marketing and policy.caps:
-            since = now - pol.CapCounter.longest(policy)
-            history = [
-                (str(a), str(b), c)
-                for a, b, c in s.fetchall(
-                    "SELECT profile_id, channel, coalesce(sent_at, updated_at) FROM messages "
-                    "WHERE category = 'marketing' AND status IN ('sending', 'handed_over', "
-                    "'sent', 'delivered') AND coalesce(sent_at, updated_at) > $since "
-                    "AND profile_id IN (SELECT unnest($ids::VARCHAR[]))",
-                    {**p, "since": since},
-                    step="outbox.cap_history",
-                )
-            ]
-        return cls(consent, addresses, suppressed, timezone, history)

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticValidationError
 
 from unicx.channels.config import pydantic_issues
+from unicx.clock import duration_seconds
 from unicx.errors import FieldIssue, ValidationError
-from unicx.journeys.definition import duration_seconds
 from unicx.store import Session
 
 # The consent purpose a marketing message on a channel needs (None: no purpose applies).

@@ -154,26 +154,7 @@ def apply_receipts(
 ) -> ReceiptReport:
     """Record ``receipts`` of ``channel``; call inside a transaction."""
     report = ReceiptReport(received=len(receipts))
-    mids = [r.message_id for r in receipts if r.message_id]
-    pids = [r.provider_id for r in receipts if r.provider_id]
-    rows = session.fetch_dicts(
-        "SELECT message_id, provider_id, profile_id, status, address FROM messages "
-        "WHERE channel = $c AND (list_contains($mids, message_id) "
-        "OR list_contains($pids, provider_id))",
-        {"c": channel, "mids": mids, "pids": pids},
-        step="receipts.lookup",
-    )
-    by_mid = {r["message_id"]: r for r in rows}
-    by_pid = {r["provider_id"]: r for r in rows if r["provider_id"]}
-    seen = {
-        (mid, status)
-        for mid, status in session.fetchall(
-            "SELECT DISTINCT message_id, status FROM message_events "
-            "WHERE list_contains($ids, message_id)",
-            {"ids": list(by_mid)},
-            step="receipts.seen",
-        )
-    }
+    by_mid, by_pid, seen = _lookup(session, channel, receipts)
     status = {mid: str(r["status"]) for mid, r in by_mid.items()}
     before = dict(status)
     events: list[list[Any]] = []
@@ -203,6 +184,44 @@ def apply_receipts(
         if receipt.hard and row["address"]:
             reason = f"hard bounce (receipt): {receipt.error or receipt.status}"[:500]
             suppress[row["address"]] = [channel, row["address"], reason, row["profile_id"], now]
+    _insert_events(session, events)
+    changed = {mid: new for mid, new in status.items() if new != before[mid]}
+    _write_outcomes(session, changed, list(suppress.values()), now=now)
+    report.suppressed = len(suppress)
+    return report
+
+
+Row = dict[str, Any]
+
+
+def _lookup(
+    session: Session, channel: str, receipts: list[Receipt]
+) -> tuple[dict[str, Row], dict[str, Row], set[tuple[str, str]]]:
+    """The receipts' messages by message id and by provider id, and the events they have."""
+    mids = [r.message_id for r in receipts if r.message_id]
+    pids = [r.provider_id for r in receipts if r.provider_id]
+    rows = session.fetch_dicts(
+        "SELECT message_id, provider_id, profile_id, status, address FROM messages "
+        "WHERE channel = $c AND (list_contains($mids, message_id) "
+        "OR list_contains($pids, provider_id))",
+        {"c": channel, "mids": mids, "pids": pids},
+        step="receipts.lookup",
+    )
+    by_mid = {r["message_id"]: r for r in rows}
+    by_pid = {r["provider_id"]: r for r in rows if r["provider_id"]}
+    seen = {
+        (mid, status)
+        for mid, status in session.fetchall(
+            "SELECT DISTINCT message_id, status FROM message_events "
+            "WHERE list_contains($ids, message_id)",
+            {"ids": list(by_mid)},
+            step="receipts.seen",
+        )
+    }
+    return by_mid, by_pid, seen
+
+
+def _insert_events(session: Session, events: list[list[Any]]) -> None:
     for start in range(0, len(events), 200):
         chunk = events[start : start + 200]
         session.execute(
@@ -210,22 +229,25 @@ def apply_receipts(
             [value for event_row in chunk for value in event_row],
             step="receipts.events",
         )
-    for mid, new in status.items():
-        if new != before[mid]:
-            session.execute(
-                "UPDATE messages SET status = ?, updated_at = ? "
-                "WHERE message_id = ? AND status = 'sent'",
-                [new, now, mid],
-                step="receipts.status",
-            )
-    for values in suppress.values():
+
+
+def _write_outcomes(
+    session: Session, changed: dict[str, str], suppress: list[list[Any]], *, now: datetime
+) -> None:
+    """New statuses of sent messages, and the hard-bounced addresses to suppress."""
+    for mid, new in changed.items():
+        session.execute(
+            "UPDATE messages SET status = ?, updated_at = ? "
+            "WHERE message_id = ? AND status = 'sent'",
+            [new, now, mid],
+            step="receipts.status",
+        )
+    for values in suppress:
         session.execute(
             "INSERT INTO suppressions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             values,
             step="receipts.suppress",
         )
-    report.suppressed = len(suppress)
-    return report
 
 
 def handle_receipts(

@@ -7,14 +7,13 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from unicx.channels.base import TerminalSendError, get_channel
 from unicx.config import Settings
 from unicx.errors import ValidationError
-from unicx.journeys import definition as jd
-from unicx.journeys.worker import Definitions
 from unicx.personalize.person import top_products_provider, traits_of_many
 from unicx.personalize.sensitive import sensitive_traits
 from unicx.personalize.templates import render
@@ -35,6 +34,30 @@ OFFER_PARTS = {
 SENSITIVE_TTL_S = 5.0
 
 
+@dataclass(frozen=True)
+class NodeContent:
+    """What a journey node sends: its templates by part (or an offer's) and their locale."""
+
+    parts: dict[str, str]
+    locale: str
+    offer: str | None = None
+
+
+# (journey, version, node) -> what the node sends, None when it sends no message.
+JourneyContent = Callable[[str, int, str], NodeContent | None]
+# Journeys sit above channels: the assembly installs how a store's journey nodes are read.
+_journey_content: list[Callable[[Store], JourneyContent]] = []
+
+
+def install_journey_content(factory: Callable[[Store], JourneyContent]) -> None:
+    """Called once by ``unicx.assembly``; a later call replaces the reader."""
+    _journey_content[:] = [factory]
+
+
+def _no_journeys(journey_id: str, version: int, node_id: str) -> NodeContent | None:
+    raise TerminalSendError(f"journey {journey_id} cannot be read (unicx.assembly not installed)")
+
+
 class Renderer:
     def __init__(
         self,
@@ -45,7 +68,7 @@ class Renderer:
     ) -> None:
         self.store = store
         self.settings = settings
-        self.definitions = Definitions(store)
+        self.journey_content = _journey_content[0](store) if _journey_content else _no_journeys
         self._recommendations = recommendations
         self._sensitive: tuple[float, frozenset[str]] = (-SENSITIVE_TTL_S, frozenset())
         self._lock = threading.Lock()
@@ -65,16 +88,16 @@ class Renderer:
     def _spec(self, s: Session, row: dict[str, Any]) -> tuple[dict[str, str], str]:
         """The templates of the message's parts and its locale."""
         if row["journey_id"] is not None and row["journey_version"] is not None:
-            node = self.definitions(row["journey_id"], int(row["journey_version"])).nodes.get(
-                row["node_id"]
+            node = self.journey_content(
+                row["journey_id"], int(row["journey_version"]), row["node_id"]
             )
-            if isinstance(node, jd.WebhookNode):
-                return {"payload": node.payload}, "vi"
-            if isinstance(node, jd.MessageNode):
-                if node.offer is not None:
-                    return self._offer(s, node.offer, row["channel"]), node.locale
-                return dict(node.content or {}), node.locale
-            raise TerminalSendError(f"journey node {row['node_id']!r} no longer sends a message")
+            if node is None:
+                raise TerminalSendError(
+                    f"journey node {row['node_id']!r} no longer sends a message"
+                )
+            if node.offer is not None:
+                return self._offer(s, node.offer, row["channel"]), node.locale
+            return dict(node.parts), node.locale
         spec = json.loads(str(row["spec"] or "{}"))
         return dict(spec.get("content") or {}), str(spec.get("locale") or "vi")
 

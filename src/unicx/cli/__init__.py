@@ -1,1 +1,4 @@
-"""The `unicx` command line (Typer): thin commands over the same services as the API."""
+"""The `unicx` command line (Typer): thin commands over the same services as the API.
+
+Layer: top: may import the API (its client), the runtime and every domain.
+"""

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
+from unicx.identity.keyed import pads, params, tombstone_sql
 from unicx.identity.models import BUILTIN_TYPES, CUSTOM_TYPE_PATTERN
 from unicx.identity.normalize import (
     MAX_IDENTIFIER_LENGTH,
@@ -24,7 +25,6 @@ from unicx.identity.normalize import (
     normalize_email,
     normalize_phone,
 )
-from unicx.privacy.keyed import pads, params, tombstone_sql
 from unicx.store import Session
 
 # user_id/anonymous_id are already trimmed at ingest. An alias's previousId is usually the

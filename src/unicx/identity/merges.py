@@ -15,9 +15,9 @@ from typing import Any
 
 from unicx.config import Settings
 from unicx.errors import ConflictError, NotFoundError
+from unicx.identity.changes import refresh_derived
 from unicx.identity.models import MergeRecord
 from unicx.identity.sequential import Ident, Resolver
-from unicx.profiles.derived import refresh_derived
 from unicx.store import Session, Store
 
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from unicx.config import Settings
 from unicx.identity import merges
+from unicx.identity.changes import refresh_derived
 from unicx.identity.components import accept_components
 from unicx.identity.extract import extract
 from unicx.identity.graph import find_components
 from unicx.identity.models import ConflictRecord, MergeRecord
 from unicx.identity.replay import replay_components
-from unicx.profiles.derived import refresh_derived
 from unicx.store import Session, Store
 from unicx.store.bulk import emptied_without_key
 

@@ -1,1 +1,4 @@
-"""Segment-compatible ingestion: decode, validate, enrich, dedupe, group-commit."""
+"""Segment-compatible ingestion: decode, validate, enrich, dedupe, group-commit.
+
+Layer: above auth: may import auth, store and the bottom modules.
+"""

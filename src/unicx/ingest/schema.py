@@ -88,3 +88,80 @@ def rows_to_arrow(rows: list[EventRow]) -> pa.Table:
     halves = list(zip(*keys, strict=True)) if keys else [(), ()]
     arrays += [pa.array(h, type=pa.uint64()) for h in halves]
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+# Migration 1: the workspace's settings, its sources and keys (auth) and the events themselves.
+# Kept as first released, indentation included: a migration's text never changes.
+SOURCES_KEYS_EVENTS_SQL = """
+        CREATE TABLE workspace_meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        CREATE TABLE sources (
+            source_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            revoked_at TIMESTAMPTZ
+        );
+        CREATE TABLE write_keys (
+            key_id VARCHAR PRIMARY KEY,
+            source_id VARCHAR NOT NULL,
+            write_key VARCHAR NOT NULL UNIQUE,
+            created_at TIMESTAMPTZ NOT NULL,
+            revoked_at TIMESTAMPTZ
+        );
+        CREATE TABLE api_keys (
+            key_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            role VARCHAR NOT NULL,
+            prefix VARCHAR NOT NULL,
+            key_hash VARCHAR NOT NULL UNIQUE,
+            created_at TIMESTAMPTZ NOT NULL,
+            revoked_at TIMESTAMPTZ
+        );
+        CREATE TABLE events (
+            event_key UHUGEINT NOT NULL PRIMARY KEY,
+            source_id VARCHAR NOT NULL,
+            message_id VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            event VARCHAR,
+            name VARCHAR,
+            category VARCHAR,
+            channel VARCHAR,
+            user_id VARCHAR,
+            anonymous_id VARCHAR,
+            group_id VARCHAR,
+            previous_id VARCHAR,
+            timestamp TIMESTAMPTZ NOT NULL,
+            original_timestamp TIMESTAMPTZ,
+            sent_at TIMESTAMPTZ,
+            received_at TIMESTAMPTZ NOT NULL,
+            traits JSON,
+            properties JSON,
+            context JSON,
+            integrations JSON,
+            ip VARCHAR,
+            locale VARCHAR,
+            timezone VARCHAR,
+            local_hour TINYINT,
+            local_weekday TINYINT,
+            user_agent VARCHAR,
+            device_type VARCHAR,
+            os_name VARCHAR,
+            os_version VARCHAR,
+            browser_name VARCHAR,
+            browser_version VARCHAR,
+            page_url VARCHAR,
+            page_path VARCHAR,
+            page_referrer VARCHAR,
+            utm_source VARCHAR,
+            utm_medium VARCHAR,
+            utm_campaign VARCHAR,
+            utm_term VARCHAR,
+            utm_content VARCHAR,
+            country VARCHAR,
+            city VARCHAR,
+            library_name VARCHAR,
+            library_version VARCHAR
+        );
+        """

@@ -8,19 +8,17 @@ what names refer to. docs/journeys.md is the user's reference.
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from unicx.clock import duration_seconds
 from unicx.errors import FieldIssue, ValidationError
 
 MAX_NODES = 200
 MAX_WAIT_S = 365 * 86400
 NODE_ID = r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$"
-DURATION_RE = re.compile(r"^\s*(\d{1,7})\s*(s|m|h|d|w)\s*$")
-UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Stage = Literal[
@@ -36,14 +34,6 @@ NodeId = Annotated[str, Field(pattern=NODE_ID)]
 
 def _all_days() -> list[Weekday]:
     return ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def duration_seconds(text: str) -> int:
-    """``"90s"``, ``"30m"``, ``"1h"``, ``"2d"``, ``"1w"`` → seconds (ValueError otherwise)."""
-    m = DURATION_RE.match(text)
-    if not m:
-        raise ValueError(f"{text!r} is not a duration such as 30m, 1h, 2d or 1w")
-    return int(m.group(1)) * UNIT_S[m.group(2)]
 
 
 class Strict(BaseModel):

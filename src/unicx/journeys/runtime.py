@@ -16,9 +16,9 @@ from unicx.channels.base import channel_names
 from unicx.channels.lanes import Lane
 from unicx.channels.outbox import OTHER_LANE, Outbox
 from unicx.channels.tracking import ensure_secret
+from unicx.clock import Clock
 from unicx.config import Settings
 from unicx.errors import RetryableStoreError
-from unicx.journeys.clock import Clock
 from unicx.journeys.worker import JourneyEngine, JourneyWorker
 from unicx.store import Store
 

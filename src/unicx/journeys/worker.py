@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from unicx.background import lower_priority
+from unicx.clock import Clock
 from unicx.config import Settings
 from unicx.errors import RetryableStoreError
 from unicx.journeys import definition as jd
-from unicx.journeys.clock import Clock
 from unicx.journeys.conditions import ConditionEvaluator, event_matches, parse_properties
 from unicx.journeys.engine import Effects, Run, Stepper, exit_run
 from unicx.journeys.entries import Live, enter, last_occurrence, live_journeys

@@ -2,4 +2,6 @@
 
 Every model records a run in ``models`` (registry.py) and writes its per-person outputs to
 ``model_traits``, where segments and journeys read them by name like any other trait.
+
+Layer: above analytics: may import segments, profiles and everything below them.
 """

@@ -32,7 +32,7 @@ from unicx.config import Settings
 from unicx.errors import ConflictError, FieldIssue, ValidationError
 from unicx.predict.features import Features, feature_table
 from unicx.predict.registry import TrainResult, new_version, record_run, replace_traits
-from unicx.segments.models import LookalikeRecovery, LookalikeRun, SegmentCreate
+from unicx.segments.models import LookalikeRecovery, LookalikeRun, SegmentCreate, SegmentPublic
 from unicx.segments.service import SegmentService
 from unicx.store import Store
 
@@ -119,6 +119,49 @@ def build_lookalike(
     taken = {seg.name.lower() for seg in service.all()}
     if name is not None and name.strip().lower() in taken:
         raise ConflictError(f"a segment named {name.strip()!r} exists")
+    seed, rest = _seed_and_rest(store, settings, seed_seg, now=now)
+    k = audience_size(len(rest.ids), top=top, top_percent=top_percent)
+    rng = np.random.default_rng(SEED)
+    metrics = recovery(seed, rest, fraction=k / len(rest.ids), rng=rng)
+    x = np.vstack([seed.matrix, rest.matrix])
+    y = np.r_[np.ones(len(seed.ids)), np.zeros(len(rest.ids))]
+    scores = np.round(classifier().fit(x, y).predict_proba(rest.matrix)[:, 1], 6)
+    threshold = float(np.sort(scores)[::-1][k - 1])
+    short = seed_seg.segment_id.removeprefix("seg_")
+    trait, model = f"lookalike_{short}"[:63].lower(), f"lookalike:{seed_seg.segment_id}"
+    # Two lookalikes of one seed in the same instant must not share a registry version.
+    version = f"{new_version(now)}-{uuid.uuid4().hex[:6]}"
+    result = TrainResult(model, version, "active", len(rest.ids), metrics.model_dump())
+    params = {"seed": seed_seg.segment_id, "audience": k, "algorithm": ALGORITHM}
+    out = pa.table({"profile_id": pa.array(rest.ids, pa.string()), trait: scores})
+    label = f"top {top:,}" if top is not None else f"top {top_percent:g}%"
+    title = name or _free_name(taken, f"Lookalike of {seed_seg.name} ({label})"[:100])
+    body = _segment_body(title, seed_seg, trait=trait, threshold=threshold, k=k, metrics=metrics)
+    with store.profile_lock:
+        with store.session() as s, s.transaction():
+            replace_traits(s, model=model, version=version, table=out, now=now)
+            record_run(s, result, now=now, params=params)
+        segment = service.create(body, actor=actor, now=now)
+    return LookalikeRun(
+        segment=segment,
+        seed_id=seed_seg.segment_id,
+        seed_size=len(seed.ids),
+        candidates=len(rest.ids),
+        audience=k,
+        size=segment.size,
+        trait=trait,
+        threshold=threshold,
+        model=ALGORITHM,
+        model_version=version,
+        recovery=metrics,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _seed_and_rest(
+    store: Store, settings: Settings, seed_seg: SegmentPublic, *, now: datetime
+) -> tuple[Features, Features]:
+    """Everyone's features at ``now``, split into the seed's members and everyone else."""
     with store.session() as s:
         table = feature_table(s, settings, cutoff=now)
         rows = s.fetchall(
@@ -141,23 +184,21 @@ def build_lookalike(
             f"only {len(rest.ids)} profiles are outside the seed {seed_seg.name!r}: "
             f"nothing to find lookalikes among (needs {MIN_CANDIDATES})"
         )
-    k = audience_size(len(rest.ids), top=top, top_percent=top_percent)
-    rng = np.random.default_rng(SEED)
-    metrics = recovery(seed, rest, fraction=k / len(rest.ids), rng=rng)
-    x = np.vstack([seed.matrix, rest.matrix])
-    y = np.r_[np.ones(len(seed.ids)), np.zeros(len(rest.ids))]
-    scores = np.round(classifier().fit(x, y).predict_proba(rest.matrix)[:, 1], 6)
-    threshold = float(np.sort(scores)[::-1][k - 1])
-    short = seed_seg.segment_id.removeprefix("seg_")
-    trait, model = f"lookalike_{short}"[:63].lower(), f"lookalike:{seed_seg.segment_id}"
-    # Two lookalikes of one seed in the same instant must not share a registry version.
-    version = f"{new_version(now)}-{uuid.uuid4().hex[:6]}"
-    result = TrainResult(model, version, "active", len(rest.ids), metrics.model_dump())
-    params = {"seed": seed_seg.segment_id, "audience": k, "algorithm": ALGORITHM}
-    out = pa.table({"profile_id": pa.array(rest.ids, pa.string()), trait: scores})
-    label = f"top {top:,}" if top is not None else f"top {top_percent:g}%"
-    body = SegmentCreate(
-        name=name or _free_name(taken, f"Lookalike of {seed_seg.name} ({label})"[:100]),
+    return seed, rest
+
+
+def _segment_body(
+    name: str,
+    seed_seg: SegmentPublic,
+    *,
+    trait: str,
+    threshold: float,
+    k: int,
+    metrics: LookalikeRecovery,
+) -> SegmentCreate:
+    """The saved lookalike segment: score at least the k-th best, and not in the seed."""
+    return SegmentCreate(
+        name=name,
         description=f"The {k:,} people outside {seed_seg.name!r} who behave most like it "
         f"(held-out recall {metrics.recall_at_top:.0%} vs {metrics.random_recall:.0%} random)",
         kind="lookalike",
@@ -167,25 +208,6 @@ def build_lookalike(
                 {"not": {"segment": seed_seg.segment_id}},
             ]
         },
-    )
-    with store.profile_lock:
-        with store.session() as s, s.transaction():
-            replace_traits(s, model=model, version=version, table=out, now=now)
-            record_run(s, result, now=now, params=params)
-        segment = service.create(body, actor=actor, now=now)
-    return LookalikeRun(
-        segment=segment,
-        seed_id=seed_seg.segment_id,
-        seed_size=len(seed.ids),
-        candidates=len(rest.ids),
-        audience=k,
-        size=segment.size,
-        trait=trait,
-        threshold=threshold,
-        model=ALGORITHM,
-        model_version=version,
-        recovery=metrics,
-        seconds=round(time.perf_counter() - started, 3),
     )
 
 

@@ -11,25 +11,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 
+from unicx.segments.schema import MODEL_OUTPUTS as MODEL_OUTPUTS  # written by the models here
 from unicx.store import Session
 
 TRAITS_TABLE = "_model_traits_new"
-# The traits models write, with their segment-language type: usable in definitions before the
-# first run (docs/predict.md lists them).
-MODEL_OUTPUTS: dict[str, Literal["number", "string"]] = {
-    "predicted_purchases_30d": "number",
-    "predicted_purchases_90d": "number",
-    "predicted_purchases_365d": "number",
-    "probability_alive": "number",
-    "expected_spend": "number",
-    "clv": "number",
-    "churn_risk": "number",
-    "churn_band": "string",
-}
 TRAIT_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 

@@ -3,7 +3,7 @@
 In one transaction every table of :data:`unicx.privacy.registry.PERSON_TABLES` loses the
 person's rows, mentions of their e-mail or phone in other people's events are redacted
 (:mod:`unicx.privacy.redact`), each identifier becomes a keyed tombstone
-(:mod:`unicx.privacy.keyed`) so late events carrying it are dropped, and the audit log records
+(:mod:`unicx.identity.keyed`) so late events carrying it are dropped, and the audit log records
 the counts, never the data. Then the files of the workspace are cleaned
 (:mod:`unicx.privacy.files`) and the database file is rewritten without the deleted rows
 (:mod:`unicx.store.compact`): DuckDB neither overwrites deleted rows nor empties its WAL at
@@ -20,10 +20,10 @@ from typing import Final
 
 from unicx.config import Settings
 from unicx.errors import FieldIssue, RetryableStoreError, ValidationError
+from unicx.identity.keyed import pads, params, tombstone_sql
 from unicx.privacy import audit
 from unicx.privacy.export import require_profile
 from unicx.privacy.files import PersonKeys, clean_files
-from unicx.privacy.keyed import pads, params, tombstone_sql
 from unicx.privacy.models import ErasureReport
 from unicx.privacy.redact import redact_mentions
 from unicx.privacy.registry import PERSON_TABLES, PersonTable, collect_person, drop_person

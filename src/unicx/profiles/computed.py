@@ -15,8 +15,8 @@ from unicx.profiles.computed_sql import ACTIVITY_STEPS, EVENTS_STEP, WIDE_STEP
 from unicx.profiles.custom_traits import event_columns, runnable_traits
 from unicx.profiles.custom_validate import Compiled
 from unicx.profiles.orders_sql import ORDER_STEPS
+from unicx.profiles.refresh_scope import Scope, params_for
 from unicx.profiles.rfm import rfm_steps
-from unicx.profiles.scope import Scope, params_for
 from unicx.store import Session
 from unicx.store.sandbox import run_isolated
 

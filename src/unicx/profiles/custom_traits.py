@@ -32,7 +32,7 @@ from unicx.profiles.custom_validate import (
     compile_expression,
     fail,
 )
-from unicx.profiles.scope import params_for
+from unicx.profiles.refresh_scope import params_for
 from unicx.store import Session, Store
 from unicx.store.sandbox import run_isolated
 

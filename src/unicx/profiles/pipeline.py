@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from unicx.background import lower_priority
 from unicx.config import Settings
 from unicx.identity.service import IdentityService, ResolveResult
+from unicx.profiles.downstream import chain
 from unicx.profiles.passlog import PassLog, PipelineStatus
 from unicx.store import Store
 
@@ -68,11 +69,9 @@ def update_profiles(
 def _catalog_from_events(store: Store, since: datetime | None) -> None:
     """Product names, prices, ... that the same events describe (recommend/catalog_events.py);
     one statement per pass, so imports (which end with a pass) fill the catalog too."""
-    # Imported here: recommend sits downstream of profiles (as segments do in derived.py).
-    from unicx.recommend.catalog_events import catalog_from_events
-
+    # Installed, not imported: recommend sits above profiles (profiles/downstream.py).
     with store.session() as s:
-        catalog_from_events(s, since=since)
+        chain().catalog(s, since=since)
 
 
 class ProfileUpdater:

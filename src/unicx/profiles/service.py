@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from unicx.channels.messages import message_log
 from unicx.errors import NotFoundError, ValidationError
 from unicx.identity.models import Identifier
 from unicx.identity.normalize import normalize_email, normalize_id, normalize_phone
 from unicx.ingest.query import EventPublic, row_to_public
+from unicx.profiles.downstream import chain
 from unicx.store import Store
 
 MAX_TIMELINE_PAGE = 1000
@@ -130,7 +130,7 @@ class ProfileService:
         log = None
         if messages:
             lower = rows[-1]["timestamp"] if more else None
-            log = message_log(
+            log = chain().messages(  # channels sit above profiles (profiles/downstream.py)
                 self.store,
                 profile_id=profile_id,
                 created_after=lower,

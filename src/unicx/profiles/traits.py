@@ -15,7 +15,8 @@ from datetime import datetime
 
 from unicx.config import Settings
 from unicx.profiles.computed import refresh_computed
-from unicx.profiles.scope import Scope, scope_for
+from unicx.profiles.downstream import chain
+from unicx.profiles.refresh_scope import Scope, scope_for
 from unicx.store import Session, Store
 
 PROFILE_TRAITS_SQL = """INSERT INTO profile_traits (profile_id, name, value, updated_at)
@@ -118,9 +119,7 @@ def refresh_workspace(
 ) -> RefreshReport:
     """Full refresh (``unicx traits refresh``, POST /v1/traits/refresh): one transaction, taking
     the profile lock so identity passes wait rather than conflict."""
-    # Imported here for the same reason as in profiles/derived.py (segments read traits).
-    from unicx.segments.refresh import refresh_segments
-
+    refresh_segments = chain().segments  # segments sit above profiles (profiles/downstream.py)
     with store.profile_lock, store.session() as s, s.transaction():
         report = run_refresh(s, settings, None, now=now, on_step=on_step)
         # Traits of people with no new events changed too (days since last order, RFM): the

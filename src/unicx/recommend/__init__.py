@@ -1,1 +1,4 @@
-"""Product recommendations: candidate models, blending, business rules, serving, evaluation."""
+"""Product recommendations: candidate models, blending, business rules, serving, evaluation.
+
+Layer: above predict: may import predict, profiles and everything below them.
+"""

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from unicx.config import Settings
 from unicx.errors import FieldIssue, NotFoundError, ValidationError
-from unicx.profiles.scope import params_for
+from unicx.profiles.refresh_scope import params_for
 from unicx.store import Session
 
 DEFAULT_DAYS = 30

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from unicx.profiles.scope import EVENTS, TARGETS, scope_for
+from unicx.profiles.refresh_scope import EVENTS, TARGETS, scope_for
 from unicx.segments.compiler import SCOPED_TABLES, Compiled, used_params
 from unicx.store import Session
 

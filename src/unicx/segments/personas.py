@@ -36,7 +36,7 @@ from unicx.config import Settings
 from unicx.errors import ConflictError
 from unicx.profiles.computed_sql import LOCAL_TODAY, local_date
 from unicx.profiles.orders_sql import ORDER_STEPS
-from unicx.profiles.scope import params_for
+from unicx.profiles.refresh_scope import params_for
 from unicx.segments.conditions import issue
 from unicx.segments.models import Algorithm, Persona, PersonaFeature, PersonaRun, SegmentCreate
 from unicx.segments.service import MAX_SEGMENTS, SegmentService

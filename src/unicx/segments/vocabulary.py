@@ -13,8 +13,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from unicx.predict.registry import MODEL_OUTPUTS
 from unicx.privacy.consent import PURPOSES
+from unicx.segments.schema import MODEL_OUTPUTS
 from unicx.store import Session
 
 TraitType = Literal["number", "string", "time", "bool", "any"]
