@@ -4,16 +4,12 @@ statistics and simulation. Request bodies of definitions are ``segments.models.D
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-# Timestamps keep the form the API answered before it had models (``isoformat``: +00:00, not
-# pydantic's Z), so clients comparing strings see no change.
-Timestamp = Annotated[
-    datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
-]
+from unicx.store.timestamps import Timestamp
+
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Rate = Annotated[float, Field(ge=0, le=1)]
 
@@ -143,3 +139,10 @@ class SimulationResult(BaseModel):
     in_progress: int
     messages: dict[str, int] = Field(description="Channel → messages that would be sent")
     converted: int
+
+
+class ClockPublic(BaseModel):
+    """The journeys' clock (moved only with clock_control: tests and demos)."""
+
+    now: Timestamp
+    offset_s: float

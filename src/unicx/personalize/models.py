@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from unicx.store.timestamps import Timestamp
+
 Channel = Literal["web", "email", "sms", "push", "in_app"]
 Locale = Literal["vi", "en"]
 Reward = Literal["click", "conversion"]
@@ -97,6 +99,18 @@ class SensitivityBody(BaseModel):
     sensitive: bool = True
     category: str = Field(default="other", max_length=40)
     reason: str = Field(default="", max_length=500)
+
+
+class SensitiveTrait(BaseModel):
+    """A trait's sensitivity: an admin's mark, or a match of the default name patterns."""
+
+    name: str
+    sensitive: bool
+    category: str
+    reason: str
+    marked_by: str | None
+    updated_at: Timestamp | None = Field(description="Null for a pattern match")
+    source: Literal["admin", "pattern"]
 
 
 class DecidedOffer(BaseModel):
