@@ -3,11 +3,10 @@ dead letters and delivery receipts. Fields are the columns the answers always ha
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-from unicx.store.timestamps import Timestamp
 
 
 class ChannelInfo(BaseModel):
@@ -25,7 +24,7 @@ class ChannelConfigPublic(BaseModel):
 
 class MessageEvent(BaseModel):
     status: str
-    happened_at: Timestamp
+    happened_at: datetime
 
 
 class MessagePublic(BaseModel):
@@ -38,9 +37,9 @@ class MessagePublic(BaseModel):
     status: str
     reason: str | None
     attempts: int
-    created_at: Timestamp
-    due_at: Timestamp | None
-    sent_at: Timestamp | None
+    created_at: datetime
+    due_at: datetime | None
+    sent_at: datetime | None
     address: str | None
     last_error: str | None
     rendered: dict[str, Any] | None = Field(description="The parts as rendered for the person")
@@ -53,7 +52,7 @@ class DeadMessage(BaseModel):
     address: str | None
     attempts: int
     last_error: str | None
-    updated_at: Timestamp
+    updated_at: datetime
 
 
 class ReplayResult(BaseModel):
@@ -61,7 +60,7 @@ class ReplayResult(BaseModel):
     channel: str
     status: str
     previous_status: str
-    due_at: Timestamp
+    due_at: datetime
 
 
 class ReceiptSummary(BaseModel):

@@ -166,7 +166,7 @@ def remote_call(target: RemoteBackend, method: str, path: str, **kwargs: Any) ->
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return value.model_dump()  # its datetimes come back here: isoformat, as before
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)

@@ -4,11 +4,10 @@ statistics and simulation. Request bodies of definitions are ``segments.models.D
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from unicx.store.timestamps import Timestamp
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Rate = Annotated[float, Field(ge=0, le=1)]
@@ -26,8 +25,8 @@ class JourneyRow(BaseModel):
     status: str = Field(description="draft, published, paused or archived")
     latest_version: int
     published_version: int | None
-    created_at: Timestamp
-    updated_at: Timestamp
+    created_at: datetime
+    updated_at: datetime
 
 
 class JourneySummary(JourneyRow):
@@ -144,5 +143,5 @@ class SimulationResult(BaseModel):
 class ClockPublic(BaseModel):
     """The journeys' clock (moved only with clock_control: tests and demos)."""
 
-    now: Timestamp
+    now: datetime
     offset_s: float

@@ -7,8 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from unicx.store.timestamps import Timestamp
-
 Channel = Literal["web", "email", "sms", "push", "in_app"]
 Locale = Literal["vi", "en"]
 Reward = Literal["click", "conversion"]
@@ -109,7 +107,7 @@ class SensitiveTrait(BaseModel):
     category: str
     reason: str
     marked_by: str | None
-    updated_at: Timestamp | None = Field(description="Null for a pattern match")
+    updated_at: datetime | None = Field(description="Null for a pattern match")
     source: Literal["admin", "pattern"]
 
 

@@ -1,4 +1,5 @@
-"""The candidate models: trending, co-occurrence, ALS and BM25 item-kNN.
+"""The candidate algorithms: trending, co-occurrence, ALS and BM25 item-kNN (``models.py``
+holds the API's Pydantic models, ``schema.py`` the tables).
 
 Each model is fitted on a users x items confidence matrix (``Interactions.matrix``) and scores
 a batch of users against every item (dense rows: catalogs here are thousands to tens of
