@@ -175,7 +175,7 @@ def build(path: Path, people: int, *, smtp_port: int, batch: int, now: datetime)
             # threads at once, all but one fail (a race in tracking._secret, reported).
             links_for(s, settings, "bench")
         journeys = JourneyService(store)
-        jid = journeys.create(JOURNEY, now=now)["journey_id"]
+        jid = journeys.create(JOURNEY, now=now).journey_id
         journeys.publish(jid, now=now)
     finally:
         store.close()

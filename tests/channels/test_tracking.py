@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import Workspace
 from tests.helpers import bearer
 from unicx.api import create_app
-from unicx.api import tracking as tracking_api
+from unicx.api import email_tracking as tracking_api
 from unicx.channels import tracking
 from unicx.errors import NotFoundError
 from unicx.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.recommend.test_models import FLAT, NOW, Row, interactions, only, two_tastes
+from tests.recommend.test_algorithms import FLAT, NOW, Row, interactions, only, two_tastes
 from unicx.recommend.blend import fit_blend
 from unicx.recommend.data import Interactions
 

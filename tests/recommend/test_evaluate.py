@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from tests.recommend.test_models import NOW, Row, interactions
+from tests.recommend.test_algorithms import NOW, Row, interactions
 from unicx.recommend.evaluate import ap_at, evaluate, ndcg_at, recall_at, temporal_split
 
 LOG2_3 = float(np.log2(3))

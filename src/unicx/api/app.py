@@ -36,9 +36,9 @@ from unicx.api import (
     reports,
     segments,
     sources,
-    tracking,
     traits,
 )
+from unicx.api import email_tracking as tracking
 from unicx.api.bodylimit import BodyLimit
 from unicx.api.context import AppContext
 from unicx.api.cors import WriteKeyCors

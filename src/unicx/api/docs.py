@@ -51,12 +51,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-@router.get("/openapi.json", include_in_schema=False)
+@router.get("/openapi.json", include_in_schema=False, response_class=JSONResponse)
 async def openapi_json(request: Request, _: AnyPrincipal) -> JSONResponse:
     return JSONResponse(build_openapi(request.app))
 
 
-@router.get("/docs", include_in_schema=False)
+@router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
 async def swagger_ui(_: AnyPrincipal) -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url="/openapi.json",
@@ -67,7 +67,7 @@ async def swagger_ui(_: AnyPrincipal) -> HTMLResponse:
     )
 
 
-@router.get("/docs/assets/{name}", include_in_schema=False)
+@router.get("/docs/assets/{name}", include_in_schema=False, response_class=FileResponse)
 async def swagger_asset(name: str, _: AnyPrincipal) -> FileResponse:
     if name not in _ALLOWED_ASSETS:
         raise NotFoundError(f"no asset {name!r}")

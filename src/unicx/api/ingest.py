@@ -19,7 +19,7 @@ from unicx.api.context import AppContext
 from unicx.api.deps import basic_credentials
 from unicx.api.errors import json_response, unicx_error_response
 from unicx.errors import AuthError, FieldIssue, UnicxError, ValidationError
-from unicx.ingest.models import RequestInfo
+from unicx.ingest.models import IngestAnswer, RequestInfo
 from unicx.ingest.pool import MIN_POOLED_BYTES
 from unicx.ingest.validate import decode_batch, decode_single
 
@@ -153,15 +153,22 @@ for _type in ("track", "identify", "page", "screen", "group", "alias", None):
         f"/{_type or 'batch'}",
         _route(_type),
         methods=["POST"],
+        response_model=IngestAnswer,  # documents the bytes the route writes itself
         openapi_extra=_schema(_type or "batch"),
         summary=f"Ingest {_type or 'batch'}",
     )
     # analytics.js posts to {apiHost}/t, /i, /p, /s, /g, /a and batches to /b, as Segment's
     # api.segment.io/v1 accepts: the same routes under their one-letter names.
     router.add_api_route(
-        f"/{(_type or 'b')[0]}", _route(_type), methods=["POST"], include_in_schema=False
+        f"/{(_type or 'b')[0]}",
+        _route(_type),
+        methods=["POST"],
+        response_model=IngestAnswer,
+        include_in_schema=False,
     )
 
 # RudderStack's beacon transport: {dataPlaneUrl}/beacon/v1/batch?writeKey=… (text/plain).
 beacon_router = APIRouter(prefix="/beacon/v1", tags=["ingest"])
-beacon_router.add_api_route("/batch", _route(None), methods=["POST"], include_in_schema=False)
+beacon_router.add_api_route(
+    "/batch", _route(None), methods=["POST"], response_model=IngestAnswer, include_in_schema=False
+)

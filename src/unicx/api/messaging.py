@@ -3,7 +3,7 @@ the journey clock (tests and demos only)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -15,8 +15,10 @@ from unicx.api.deps import ChannelsReader, ChannelsWriter, Ctx, JourneysWriter, 
 from unicx.channels import messages as log_service
 from unicx.channels.base import channel_names, get_channel
 from unicx.channels.config import read_config, redacted, save_config
+from unicx.channels.models import ChannelConfigPublic, ChannelInfo, MessagePublic
 from unicx.channels.policy import MessagingPolicy, check_policy, read_policy, save_policy
 from unicx.errors import NotFoundError, PermissionDeniedError
+from unicx.journeys.models import ClockPublic
 
 router = APIRouter(prefix="/v1", tags=["messaging"])
 ChannelName = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
@@ -46,23 +48,23 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("/channels")
-async def list_channels(ctx: Ctx, _: ChannelsReader) -> list[dict[str, Any]]:
+@router.get("/channels", response_model=list[ChannelInfo])
+async def list_channels(ctx: Ctx, _: ChannelsReader) -> list[ChannelInfo]:
     """Every channel with the parts its messages have and its config schema."""
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> list[ChannelInfo]:
         out = []
         for name in channel_names():
             cls = get_channel(name)
             assert cls is not None
             out.append(
-                {
-                    "name": name,
-                    "address": cls.address_kind,
-                    "required_parts": list(cls.required_parts),
-                    "optional_parts": list(cls.optional_parts),
-                    "config_schema": cls.config_model.model_json_schema(),
-                }
+                ChannelInfo(
+                    name=name,
+                    address=cls.address_kind,
+                    required_parts=list(cls.required_parts),
+                    optional_parts=list(cls.optional_parts),
+                    config_schema=cls.config_model.model_json_schema(),
+                )
             )
         return out
 
@@ -74,39 +76,33 @@ def _known(name: str) -> None:
         raise NotFoundError(f"unknown channel {name!r}; channels: {', '.join(channel_names())}")
 
 
-@router.get("/channels/{name}")
-async def channel_config(ctx: Ctx, _: ChannelsReader, name: ChannelName) -> dict[str, Any]:
+@router.get("/channels/{name}", response_model=ChannelConfigPublic)
+async def channel_config(ctx: Ctx, _: ChannelsReader, name: ChannelName) -> ChannelConfigPublic:
     """The channel's provider config, secrets hidden."""
     _known(name)
 
-    def run() -> dict[str, Any]:
+    def run() -> ChannelConfigPublic:
         with ctx.store.session() as s:
-            return {"channel": name, "config": redacted(read_config(s, name))}
+            return ChannelConfigPublic(channel=name, config=redacted(read_config(s, name)))
 
     return await run_in_threadpool(run)
 
 
-@router.put("/channels/{name}", openapi_extra=_schema(ConfigBody))
+@router.put(
+    "/channels/{name}", response_model=ChannelConfigPublic, openapi_extra=_schema(ConfigBody)
+)
 async def set_channel_config(
     ctx: Ctx, _: ChannelsWriter, name: ChannelName, request: Request
-) -> dict[str, Any]:
+) -> ChannelConfigPublic:
     _known(name)
     body = await read_model(request, ConfigBody, max_bytes=64 * 1024)
 
-    def run() -> dict[str, Any]:
+    def run() -> ChannelConfigPublic:
         with ctx.store.session() as s, s.transaction():
-            return {
-                "channel": name,
-                "config": redacted(
-                    save_config(
-                        s,
-                        name,
-                        body.config,
-                        now=ctx.clock.now(),
-                        allow=ctx.settings.outbound_allow,
-                    )
-                ),
-            }
+            saved = save_config(
+                s, name, body.config, now=ctx.clock.now(), allow=ctx.settings.outbound_allow
+            )
+            return ChannelConfigPublic(channel=name, config=redacted(saved))
 
     return await run_in_threadpool(run)
 
@@ -136,7 +132,7 @@ async def put_policy(ctx: Ctx, _: ChannelsWriter, request: Request) -> Messaging
     return await run_in_threadpool(run)
 
 
-@router.get("/messages")
+@router.get("/messages", response_model=list[MessagePublic])
 async def message_log(
     ctx: Ctx,
     _: MessagesReader,
@@ -145,10 +141,10 @@ async def message_log(
     channel: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[MessagePublic]:
     """The message log, newest first: each message with its status, the reason (suppressed,
     deferred, failed) and what happened to it afterwards (delivered, opened, clicked, ...)."""
-    return await run_in_threadpool(
+    rows = await run_in_threadpool(
         log_service.message_log,
         ctx.store,
         profile_id=profile_id,
@@ -157,16 +153,17 @@ async def message_log(
         status=status,
         limit=limit,
     )
+    return [MessagePublic.model_validate(row) for row in rows]
 
 
-@router.get("/clock")
-async def read_clock(ctx: Ctx, _: JourneysWriter) -> dict[str, Any]:
+@router.get("/clock", response_model=ClockPublic)
+async def read_clock(ctx: Ctx, _: JourneysWriter) -> ClockPublic:
     """The journeys' clock (real time unless moved with clock_control)."""
-    return {"now": ctx.clock.now(), "offset_s": ctx.clock.offset.total_seconds()}
+    return ClockPublic(now=ctx.clock.now(), offset_s=ctx.clock.offset.total_seconds())
 
 
-@router.post("/clock", openapi_extra=_schema(ClockMove))
-async def move_clock(ctx: Ctx, _: JourneysWriter, request: Request) -> dict[str, datetime | float]:
+@router.post("/clock", response_model=ClockPublic, openapi_extra=_schema(ClockMove))
+async def move_clock(ctx: Ctx, _: JourneysWriter, request: Request) -> ClockPublic:
     """Move the journey clock forward (only with the clock_control setting: tests, demos)."""
     if not ctx.settings.clock_control:
         raise PermissionDeniedError("the journey clock can only be moved with clock_control on")
@@ -174,4 +171,4 @@ async def move_clock(ctx: Ctx, _: JourneysWriter, request: Request) -> dict[str,
     now = ctx.clock.advance(timedelta(seconds=body.seconds))
     if ctx.messaging is not None:
         ctx.messaging.wake()
-    return {"now": now, "offset_s": ctx.clock.offset.total_seconds()}
+    return ClockPublic(now=now, offset_s=ctx.clock.offset.total_seconds())

@@ -27,6 +27,7 @@ from unicx.personalize.models import (
     OfferValidation,
     PlacementPublic,
     PlacementSettings,
+    SensitiveTrait,
     SensitivityBody,
 )
 from unicx.personalize.offers import OfferService
@@ -171,41 +172,50 @@ def _admin(who: AnyPrincipal) -> None:
         raise PermissionDeniedError("only an admin key may change trait sensitivity")
 
 
-@router.get("/personalize/sensitive-traits")
-async def list_sensitive(ctx: Ctx, _: PersonalizeServer) -> list[dict[str, Any]]:
+@router.get("/personalize/sensitive-traits", response_model=list[SensitiveTrait])
+async def list_sensitive(ctx: Ctx, _: PersonalizeServer) -> list[SensitiveTrait]:
     """Sensitive traits: admin marks, and trait names matching the default categories."""
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> list[SensitiveTrait]:
         with ctx.store.session() as s:
-            return sensitive.list_sensitive(s)
+            return [SensitiveTrait.model_validate(t) for t in sensitive.list_sensitive(s)]
 
     return await run_in_threadpool(run)
 
 
-async def _mark(ctx: Ctx, who: AnyPrincipal, name: str, request: Request) -> dict[str, Any]:
+async def _mark(ctx: Ctx, who: AnyPrincipal, name: str, request: Request) -> SensitiveTrait:
     _admin(who)
     body = await read_model(request, SensitivityBody, max_bytes=4096, empty_ok=True)
 
-    def run() -> dict[str, Any]:
+    def run() -> SensitiveTrait:
         with ctx.store.session() as s:
-            return sensitive.mark(s, name, sensitive=body.sensitive, category=body.category,
+            mark = sensitive.mark(s, name, sensitive=body.sensitive, category=body.category,
                                   reason=body.reason, actor=who.key_id, now=_now())  # fmt: skip
+        return SensitiveTrait.model_validate(mark)
 
     return await run_in_threadpool(run)
 
 
-@router.put("/personalize/sensitive-traits/{name}", openapi_extra=_schema(SensitivityBody))
+@router.put(
+    "/personalize/sensitive-traits/{name}",
+    response_model=SensitiveTrait,
+    openapi_extra=_schema(SensitivityBody),
+)
 async def mark_sensitive(
     ctx: Ctx, who: AnyPrincipal, name: TraitName, request: Request
-) -> dict[str, Any]:
+) -> SensitiveTrait:
     """Mark a trait sensitive (or, with ``sensitive: false``, not sensitive); admin only."""
     return await _mark(ctx, who, name, request)
 
 
-@router.put("/traits/{name}/sensitivity", openapi_extra=_schema(SensitivityBody))
+@router.put(
+    "/traits/{name}/sensitivity",
+    response_model=SensitiveTrait,
+    openapi_extra=_schema(SensitivityBody),
+)
 async def trait_sensitivity(
     ctx: Ctx, who: AnyPrincipal, name: TraitName, request: Request
-) -> dict[str, Any]:
+) -> SensitiveTrait:
     """Same as ``PUT /v1/personalize/sensitive-traits/{name}``."""
     return await _mark(ctx, who, name, request)
 

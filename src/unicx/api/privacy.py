@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,13 @@ from unicx.privacy.audit import MAX_AUDIT_PAGE, list_audit
 from unicx.privacy.consent import get_consent, set_consent
 from unicx.privacy.erasure import MAX_REQUEST_ID, erase_profile
 from unicx.privacy.export import export_profile
-from unicx.privacy.models import AuditEntry, ConsentPublic, ConsentUpdate, ErasureReport
+from unicx.privacy.models import (
+    AuditEntry,
+    ConsentPublic,
+    ConsentUpdate,
+    ErasureReport,
+    ProfileExport,
+)
 
 router = APIRouter(prefix="/v1", tags=["privacy"])
 
@@ -54,10 +60,11 @@ async def update_consent(
     return result
 
 
-@router.get("/profiles/{profile_id}/export")
-async def export(ctx: Ctx, who: PrivacyExporter, profile_id: ProfileId) -> dict[str, Any]:
+@router.get("/profiles/{profile_id}/export", response_model=ProfileExport)
+async def export(ctx: Ctx, who: PrivacyExporter, profile_id: ProfileId) -> ProfileExport:
     """Everything unicx holds on the person, per table (admin; recorded in the audit log)."""
-    return await run_in_threadpool(export_profile, ctx.store, profile_id, actor=who.key_id)
+    data = await run_in_threadpool(export_profile, ctx.store, profile_id, actor=who.key_id)
+    return ProfileExport.model_validate(data)
 
 
 @router.delete("/profiles/{profile_id}", response_model=ErasureReport)

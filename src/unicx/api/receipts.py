@@ -6,13 +6,14 @@ Providers cannot hold an API key of ours, so the URL carries the channel's ``rec
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from unicx.api.body import read_limited
 from unicx.api.deps import Ctx
+from unicx.channels.models import ReceiptSummary
 from unicx.channels.receipts import MAX_RECEIPT_BYTES, handle_receipts
 
 router = APIRouter(prefix="/v1", tags=["messaging"])
@@ -21,14 +22,14 @@ Token = Annotated[str | None, Query(max_length=200, description="the channel's r
 TokenHeader = Annotated[str | None, Header(alias="X-Unicx-Receipt-Token", max_length=200)]
 
 
-@router.post("/channels/{channel}/receipts")
+@router.post("/channels/{channel}/receipts", response_model=ReceiptSummary)
 async def receipts(
     ctx: Ctx,
     channel: ChannelName,
     request: Request,
     token: Token = None,
     header_token: TokenHeader = None,
-) -> dict[str, Any]:
+) -> ReceiptSummary:
     """Record delivery receipts: a JSON object or a list of up to 1,000, each
     ``{"provider_id" or "message_id", "status": delivered|read|failed|undelivered|bounced,
     "error"?, "permanent"?, "at"?}``. Unknown ids are listed by index under ``unknown``."""
@@ -36,4 +37,4 @@ async def receipts(
     report = await run_in_threadpool(
         handle_receipts, ctx.store, channel, token or header_token, raw, now=ctx.clock.now()
     )
-    return report.as_dict()
+    return report.summary()

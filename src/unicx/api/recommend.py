@@ -17,14 +17,14 @@ from unicx.api.body import read_limited, read_model
 from unicx.api.deps import Ctx, PersonalizeServer, PersonalizeWriter, ReportsReader
 from unicx.errors import FieldIssue, ValidationError
 from unicx.recommend import catalog
-from unicx.recommend.report import placement_report
-from unicx.recommend.rules import Rules, save_rules
-from unicx.recommend.schemas import (
+from unicx.recommend.models import (
     CatalogItemPublic,
     CatalogPage,
     PlacementRow,
     Recommendations,
 )
+from unicx.recommend.report import placement_report
+from unicx.recommend.rules import Rules, save_rules
 from unicx.recommend.serving import Recommender
 
 router = APIRouter(prefix="/v1", tags=["recommend"])

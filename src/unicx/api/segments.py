@@ -283,7 +283,21 @@ async def members(
     )
 
 
-@router.get("/segments/{segment_id}/export")
+@router.get(
+    "/segments/{segment_id}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The members as a file (Content-Disposition: attachment)",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.apache.parquet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    },
+)
 async def export(
     ctx: Ctx,
     _: SegmentsExporter,

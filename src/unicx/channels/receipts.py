@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from pydantic import ValidationError as PydanticValidationError
 
 from unicx.channels.config import read_config
+from unicx.channels.models import ReceiptSummary
 from unicx.errors import (
     AuthError,
     FieldIssue,
@@ -86,10 +87,10 @@ class ReceiptReport:
     suppressed: int = 0
     unknown: list[int] = field(default_factory=list)  # indexes of receipts naming no message
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"received": self.received, "applied": self.applied,
-                "duplicates": self.duplicates, "suppressed": self.suppressed,
-                "unknown": self.unknown}  # fmt: skip
+    def summary(self) -> ReceiptSummary:
+        return ReceiptSummary(received=self.received, applied=self.applied,
+                              duplicates=self.duplicates, suppressed=self.suppressed,
+                              unknown=self.unknown)  # fmt: skip
 
 
 def check_token(session: Session, channel: str, token: str | None) -> None:
@@ -149,55 +150,85 @@ def _when(receipt: Receipt, now: datetime) -> datetime:
     return min(at, now)  # a provider clock ahead of ours must not date events in the future
 
 
+@dataclass
+class _Known:
+    """The messages the receipts name (by our id and the provider's) and the events they have."""
+
+    by_mid: dict[str, dict[str, Any]]
+    by_pid: dict[str, dict[str, Any]]
+    seen: set[tuple[str, str]]  # (message_id, event status)
+
+    def find(self, receipt: Receipt) -> dict[str, Any] | None:
+        row = self.by_mid.get(receipt.message_id) if receipt.message_id else None
+        if row is None and receipt.provider_id:
+            row = self.by_pid.get(receipt.provider_id)
+        return row
+
+
+@dataclass
+class _Changes:
+    """What the receipts write: new events, message statuses (moved forward only) and
+    suppressed addresses."""
+
+    channel: str
+    now: datetime
+    status: dict[str, str]
+    before: dict[str, str] = field(default_factory=dict)
+    events: list[list[Any]] = field(default_factory=list)
+    suppress: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.before = dict(self.status)
+
+    def record(self, row: dict[str, Any], receipt: Receipt, event: str) -> None:
+        mid = row["message_id"]
+        detail = {"source": "receipt", "receipt_status": receipt.status,
+                  "error": receipt.error, "provider_id": row["provider_id"]}  # fmt: skip
+        when = _when(receipt, self.now)
+        self.events.append([mid, row["profile_id"], self.channel, event, when,
+                            json.dumps(detail, ensure_ascii=False)])  # fmt: skip
+        # Forward only: a sent message takes the outcome; delivered (or any later state)
+        # stays, so a late or out-of-order "failed" never undoes a delivery.
+        if self.status[mid] == "sent":
+            self.status[mid] = STATUS_FOR[event]
+        if receipt.hard and row["address"]:
+            reason = f"hard bounce (receipt): {receipt.error or receipt.status}"[:500]
+            self.suppress[row["address"]] = [
+                self.channel,
+                row["address"],
+                reason,
+                row["profile_id"],
+                self.now,
+            ]
+
+
 def apply_receipts(
     session: Session, channel: str, receipts: list[Receipt], *, now: datetime
 ) -> ReceiptReport:
     """Record ``receipts`` of ``channel``; call inside a transaction."""
     report = ReceiptReport(received=len(receipts))
-    by_mid, by_pid, seen = _lookup(session, channel, receipts)
-    status = {mid: str(r["status"]) for mid, r in by_mid.items()}
-    before = dict(status)
-    events: list[list[Any]] = []
-    suppress: dict[str, list[Any]] = {}
+    known = _lookup(session, channel, receipts)
+    changes = _Changes(
+        channel, now, status={mid: str(r["status"]) for mid, r in known.by_mid.items()}
+    )
     for index, receipt in enumerate(receipts):
-        row = by_mid.get(receipt.message_id) if receipt.message_id else None
-        if row is None and receipt.provider_id:
-            row = by_pid.get(receipt.provider_id)
+        row = known.find(receipt)
         if row is None:
             report.unknown.append(index)
             continue
-        mid = row["message_id"]
         event = "bounced" if receipt.hard else EVENT_FOR[receipt.status]
-        if (mid, event) in seen:
+        if (row["message_id"], event) in known.seen:
             report.duplicates += 1
             continue
-        seen.add((mid, event))
+        known.seen.add((row["message_id"], event))
         report.applied += 1
-        detail = {"source": "receipt", "receipt_status": receipt.status,
-                  "error": receipt.error, "provider_id": row["provider_id"]}  # fmt: skip
-        events.append([mid, row["profile_id"], channel, event, _when(receipt, now),
-                       json.dumps(detail, ensure_ascii=False)])  # fmt: skip
-        # Forward only: a sent message takes the outcome; delivered (or any later state)
-        # stays, so a late or out-of-order "failed" never undoes a delivery.
-        if status[mid] == "sent":
-            status[mid] = STATUS_FOR[event]
-        if receipt.hard and row["address"]:
-            reason = f"hard bounce (receipt): {receipt.error or receipt.status}"[:500]
-            suppress[row["address"]] = [channel, row["address"], reason, row["profile_id"], now]
-    _insert_events(session, events)
-    changed = {mid: new for mid, new in status.items() if new != before[mid]}
-    _write_outcomes(session, changed, list(suppress.values()), now=now)
-    report.suppressed = len(suppress)
+        changes.record(row, receipt, event)
+    _write(session, changes)
+    report.suppressed = len(changes.suppress)
     return report
 
 
-Row = dict[str, Any]
-
-
-def _lookup(
-    session: Session, channel: str, receipts: list[Receipt]
-) -> tuple[dict[str, Row], dict[str, Row], set[tuple[str, str]]]:
-    """The receipts' messages by message id and by provider id, and the events they have."""
+def _lookup(session: Session, channel: str, receipts: list[Receipt]) -> _Known:
     mids = [r.message_id for r in receipts if r.message_id]
     pids = [r.provider_id for r in receipts if r.provider_id]
     rows = session.fetch_dicts(
@@ -208,41 +239,36 @@ def _lookup(
         step="receipts.lookup",
     )
     by_mid = {r["message_id"]: r for r in rows}
-    by_pid = {r["provider_id"]: r for r in rows if r["provider_id"]}
-    seen = {
-        (mid, status)
-        for mid, status in session.fetchall(
-            "SELECT DISTINCT message_id, status FROM message_events "
-            "WHERE list_contains($ids, message_id)",
-            {"ids": list(by_mid)},
-            step="receipts.seen",
-        )
-    }
-    return by_mid, by_pid, seen
+    seen = session.fetchall(
+        "SELECT DISTINCT message_id, status FROM message_events "
+        "WHERE list_contains($ids, message_id)",
+        {"ids": list(by_mid)},
+        step="receipts.seen",
+    )
+    return _Known(
+        by_mid=by_mid,
+        by_pid={r["provider_id"]: r for r in rows if r["provider_id"]},
+        seen={(mid, status) for mid, status in seen},
+    )
 
 
-def _insert_events(session: Session, events: list[list[Any]]) -> None:
-    for start in range(0, len(events), 200):
-        chunk = events[start : start + 200]
+def _write(session: Session, changes: _Changes) -> None:
+    for start in range(0, len(changes.events), 200):
+        chunk = changes.events[start : start + 200]
         session.execute(
             "INSERT INTO message_events VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk)),
             [value for event_row in chunk for value in event_row],
             step="receipts.events",
         )
-
-
-def _write_outcomes(
-    session: Session, changed: dict[str, str], suppress: list[list[Any]], *, now: datetime
-) -> None:
-    """New statuses of sent messages, and the hard-bounced addresses to suppress."""
-    for mid, new in changed.items():
-        session.execute(
-            "UPDATE messages SET status = ?, updated_at = ? "
-            "WHERE message_id = ? AND status = 'sent'",
-            [new, now, mid],
-            step="receipts.status",
-        )
-    for values in suppress:
+    for mid, new in changes.status.items():
+        if new != changes.before[mid]:
+            session.execute(
+                "UPDATE messages SET status = ?, updated_at = ? "
+                "WHERE message_id = ? AND status = 'sent'",
+                [new, changes.now, mid],
+                step="receipts.status",
+            )
+    for values in changes.suppress.values():
         session.execute(
             "INSERT INTO suppressions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             values,

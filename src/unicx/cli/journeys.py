@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import typer
 import yaml
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rich.markup import escape
 from rich.table import Table
@@ -164,6 +165,8 @@ def remote_call(target: RemoteBackend, method: str, path: str, **kwargs: Any) ->
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()  # its datetimes come back here: isoformat, as before
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)

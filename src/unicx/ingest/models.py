@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+from pydantic import BaseModel, Field
 
 from unicx.config import Settings
 
@@ -84,3 +85,24 @@ class RequestInfo:
 MESSAGE_DECODER = msgspec.json.Decoder(Message)
 BATCH_DECODER = msgspec.json.Decoder(BatchEnvelope)
 ENCODER = msgspec.json.Encoder()
+
+
+class IngestIssue(BaseModel):
+    field: str = Field(description="JSON path of the value, such as batch[3].userId")
+    rule: str
+    message: str
+    index: int | None = Field(
+        default=None, description="The call's index in a batch", exclude_if=lambda v: v is None
+    )
+
+
+class IngestAnswer(BaseModel):
+    """What a Segment call answers. The routes write it as bytes on the hot path (``{"success":
+    true}``); this model documents it. A batch with rejected calls also names them."""
+
+    success: bool
+    accepted: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    rejected: list[int] | None = Field(
+        default=None, description="Indexes of the refused calls", exclude_if=lambda v: v is None
+    )
+    issues: list[IngestIssue] | None = Field(default=None, exclude_if=lambda v: v is None)

@@ -1,16 +1,110 @@
 """Per-journey numbers: entries, progress, exits, node visits, messages, goal conversion of
-the people messaged vs the holdout (uplift with a 95 % interval), time to convert, stages."""
+the people messaged vs the holdout (uplift with a 95 % interval), time to convert, stages.
+
+One named query per figure, each returning its model; :func:`journey_stats` puts them together.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from unicx.journeys.models import (
+    GoalConversion,
+    GroupConversion,
+    JourneyStats,
+    JourneyTotals,
+    NodeStats,
+    StageConversion,
+    Uplift,
+)
 from unicx.journeys.service import JourneyService
 from unicx.store import Session, Store
 
 
-def _conversion(s: Session, journey_id: str) -> dict[str, Any]:
+def totals(s: Session, journey_id: str) -> JourneyTotals:
+    row = s.fetch_dicts(
+        "SELECT count(*) AS entered, count(*) FILTER (WHERE status = 'active') AS in_progress, "
+        "count(*) FILTER (WHERE holdout) AS holdout, "
+        "count(*) FILTER (WHERE goal_at IS NOT NULL) AS converted "
+        "FROM journey_runs WHERE journey_id = ?",
+        [journey_id],
+        step="journeys.stats_totals",
+    )[0]
+    return JourneyTotals(**{k: int(v) for k, v in row.items()})
+
+
+def exits(s: Session, journey_id: str) -> dict[str, int]:
+    """People who left, per exit reason, most frequent first."""
+    rows = s.fetchall(
+        "SELECT exit_reason, count(*) FROM journey_runs WHERE journey_id = ? "
+        "AND status = 'done' GROUP BY ALL ORDER BY 2 DESC",
+        [journey_id],
+        step="journeys.stats_exits",
+    )
+    return {str(reason): int(n) for reason, n in rows}
+
+
+def nodes(s: Session, journey_id: str) -> dict[str, NodeStats]:
+    """Per node: people per outcome, visits, and the people waiting there now."""
+    out: dict[str, NodeStats] = {}
+    for node_id, outcome, people, visits in s.fetchall(
+        "SELECT node_id, outcome, count(DISTINCT run_id), count(*) FROM journey_steps "
+        "WHERE journey_id = ? GROUP BY ALL ORDER BY 1, 2",
+        [journey_id],
+        step="journeys.stats_nodes",
+    ):
+        entry = out.setdefault(str(node_id), NodeStats(outcomes={}, visits=0))
+        entry.outcomes[str(outcome)] = int(people)
+        entry.visits += int(visits)
+    for node_id, waiting in s.fetchall(
+        "SELECT node_id, count(*) FROM journey_runs WHERE journey_id = ? "
+        "AND status = 'active' GROUP BY ALL",
+        [journey_id],
+        step="journeys.stats_here",
+    ):
+        out.setdefault(str(node_id), NodeStats(outcomes={}, visits=0)).now_here = int(waiting)
+    return out
+
+
+def messages(s: Session, journey_id: str) -> dict[str, dict[str, int]]:
+    """Messages per channel and status."""
+    out: dict[str, dict[str, int]] = {}
+    for channel, status, n in s.fetchall(
+        "SELECT channel, status, count(*) FROM messages WHERE journey_id = ? GROUP BY ALL",
+        [journey_id],
+        step="journeys.stats_messages",
+    ):
+        out.setdefault(str(channel), {})[str(status)] = int(n)
+    return out
+
+
+def engagement(s: Session, journey_id: str) -> dict[str, int]:
+    """Messages with at least one event of each kind (opened, clicked, …)."""
+    rows = s.fetchall(
+        "SELECT e.status, count(DISTINCT e.message_id) FROM message_events e "
+        "JOIN messages m USING (message_id) WHERE m.journey_id = ? GROUP BY ALL",
+        [journey_id],
+        step="journeys.stats_engaged",
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+def stages(s: Session, journey_id: str) -> list[StageConversion]:
+    """People and conversions per lifecycle stage, largest first."""
+    rows = s.fetchall(
+        "SELECT st.stage, count(DISTINCT st.run_id), "
+        "count(DISTINCT st.run_id) FILTER (WHERE r.goal_at IS NOT NULL) "
+        "FROM journey_steps st JOIN journey_runs r USING (run_id) "
+        "WHERE st.journey_id = ? AND st.stage IS NOT NULL GROUP BY ALL "
+        "ORDER BY 2 DESC",
+        [journey_id],
+        step="journeys.stats_stages",
+    )
+    return [StageConversion(stage=str(st), people=int(n), converted=int(c)) for st, n, c in rows]
+
+
+def goal_conversion(s: Session, journey_id: str) -> GoalConversion:
+    """Goal conversion of the people messaged vs the holdout, among runs with a goal."""
     row = s.fetchone(
         "SELECT count(*) FILTER (WHERE NOT holdout), "
         "count(*) FILTER (WHERE NOT holdout AND goal_at IS NOT NULL), "
@@ -22,100 +116,45 @@ def _conversion(s: Session, journey_id: str) -> dict[str, Any]:
     )
     assert row is not None
     n_t, c_t, n_h, c_h, median_s = (int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4])
-    out: dict[str, Any] = {
-        "messaged": {"people": n_t, "converted": c_t, "rate": c_t / n_t if n_t else None},
-        "holdout": {"people": n_h, "converted": c_h, "rate": c_h / n_h if n_h else None},
-        "median_time_to_convert_s": float(median_s) if median_s is not None else None,
-        "uplift": None,
-    }
-    if n_t and n_h:
-        # statsmodels takes seconds to import: load it when a journey has a holdout to compare.
-        from statsmodels.stats.proportion import confint_proportions_2indep
-
-        low, high = confint_proportions_2indep(c_t, n_t, c_h, n_h, method="newcomb")
-        diff = c_t / n_t - c_h / n_h
-        out["uplift"] = {
-            "difference": diff,
-            "ci95": [float(low), float(high)],
-            "significant": not (low <= 0 <= high) and not math.isnan(low),
-        }
-    return out
+    return GoalConversion(
+        messaged=_group(n_t, c_t),
+        holdout=_group(n_h, c_h),
+        median_time_to_convert_s=float(median_s) if median_s is not None else None,
+        uplift=_uplift(n_t, c_t, n_h, c_h) if n_t and n_h else None,
+    )
 
 
-def journey_stats(store: Store, ref: str) -> dict[str, Any]:
+def _group(people: int, converted: int) -> GroupConversion:
+    return GroupConversion(
+        people=people, converted=converted, rate=converted / people if people else None
+    )
+
+
+def _uplift(n_t: int, c_t: int, n_h: int, c_h: int) -> Uplift:
+    # statsmodels takes seconds to import: load it when a journey has a holdout to compare.
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = confint_proportions_2indep(c_t, n_t, c_h, n_h, method="newcomb")
+    return Uplift(
+        difference=c_t / n_t - c_h / n_h,
+        ci95=[float(low), float(high)],
+        significant=not (low <= 0 <= high) and not math.isnan(low),
+    )
+
+
+def journey_stats(store: Store, ref: str) -> JourneyStats:
     journey = JourneyService(store).get(ref)
-    jid = journey["journey_id"]
+    jid = journey.journey_id
     with store.session() as s:
-        totals = s.fetch_dicts(
-            "SELECT count(*) AS entered, count(*) FILTER (WHERE status = 'active') AS in_progress, "
-            "count(*) FILTER (WHERE holdout) AS holdout, "
-            "count(*) FILTER (WHERE goal_at IS NOT NULL) AS converted "
-            "FROM journey_runs WHERE journey_id = ?",
-            [jid],
-            step="journeys.stats_totals",
-        )[0]
-        exits = dict(
-            s.fetchall(
-                "SELECT exit_reason, count(*) FROM journey_runs WHERE journey_id = ? "
-                "AND status = 'done' GROUP BY ALL ORDER BY 2 DESC",
-                [jid],
-                step="journeys.stats_exits",
-            )
+        return JourneyStats(
+            journey_id=jid,
+            name=journey.name,
+            status=journey.status,
+            **totals(s, jid).model_dump(),
+            exits=exits(s, jid),
+            nodes=nodes(s, jid),
+            messages=messages(s, jid),
+            engagement=engagement(s, jid),
+            goal=goal_conversion(s, jid),
+            stages=stages(s, jid),
         )
-        nodes: dict[str, dict[str, Any]] = {}
-        for node_id, outcome, people, visits in s.fetchall(
-            "SELECT node_id, outcome, count(DISTINCT run_id), count(*) FROM journey_steps "
-            "WHERE journey_id = ? GROUP BY ALL ORDER BY 1, 2",
-            [jid],
-            step="journeys.stats_nodes",
-        ):
-            entry = nodes.setdefault(str(node_id), {"outcomes": {}, "visits": 0})
-            entry["outcomes"][str(outcome)] = int(people)
-            entry["visits"] += int(visits)
-        for node_id, waiting in s.fetchall(
-            "SELECT node_id, count(*) FROM journey_runs WHERE journey_id = ? "
-            "AND status = 'active' GROUP BY ALL",
-            [jid],
-            step="journeys.stats_here",
-        ):
-            nodes.setdefault(str(node_id), {"outcomes": {}, "visits": 0})["now_here"] = int(waiting)
-        messages: dict[str, dict[str, int]] = {}
-        for channel, status, n in s.fetchall(
-            "SELECT channel, status, count(*) FROM messages WHERE journey_id = ? GROUP BY ALL",
-            [jid],
-            step="journeys.stats_messages",
-        ):
-            messages.setdefault(str(channel), {})[str(status)] = int(n)
-        engaged = dict(
-            s.fetchall(
-                "SELECT e.status, count(DISTINCT e.message_id) FROM message_events e "
-                "JOIN messages m USING (message_id) WHERE m.journey_id = ? GROUP BY ALL",
-                [jid],
-                step="journeys.stats_engaged",
-            )
-        )
-        stages = [
-            {"stage": str(stage), "people": int(n), "converted": int(c)}
-            for stage, n, c in s.fetchall(
-                "SELECT st.stage, count(DISTINCT st.run_id), "
-                "count(DISTINCT st.run_id) FILTER (WHERE r.goal_at IS NOT NULL) "
-                "FROM journey_steps st JOIN journey_runs r USING (run_id) "
-                "WHERE st.journey_id = ? AND st.stage IS NOT NULL GROUP BY ALL "
-                "ORDER BY 2 DESC",
-                [jid],
-                step="journeys.stats_stages",
-            )
-        ]
-        goal = _conversion(s, jid)
-    return {
-        "journey_id": jid,
-        "name": journey["name"],
-        "status": journey["status"],
-        **{k: int(v) for k, v in totals.items()},
-        "exits": {str(k): int(v) for k, v in exits.items()},
-        "nodes": nodes,
-        "messages": messages,
-        "engagement": {str(k): int(v) for k, v in engaged.items()},
-        "goal": goal,
-        "stages": stages,
-    }

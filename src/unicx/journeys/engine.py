@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from unicx.journeys import definition as jd
@@ -45,11 +45,24 @@ class Run:
     steps: int = 0
 
 
+class StepRow(NamedTuple):
+    """One row of ``journey_steps``: a run passed a node (columns in the table's order)."""
+
+    run_id: str
+    journey_id: str
+    version: int
+    profile_id: str
+    node_id: str
+    stage: str | None
+    happened_at: datetime
+    outcome: str
+
+
 @dataclass
 class Effects:
     """Everything a batch decided besides the runs' new state."""
 
-    steps: list[tuple[Any, ...]] = field(default_factory=list)
+    steps: list[StepRow] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     traits: list[tuple[str, str, Any]] = field(default_factory=list)
     lists: list[tuple[str, str, str]] = field(default_factory=list)  # list, profile, action
@@ -205,8 +218,8 @@ class Stepper:
         effects.steps.append(self._step_row(run, node, now, outcome))
 
     @staticmethod
-    def _step_row(run: Run, node: Any, now: datetime, outcome: str) -> tuple[Any, ...]:
-        return (
+    def _step_row(run: Run, node: Any, now: datetime, outcome: str) -> StepRow:
+        return StepRow(
             run.run_id,
             run.journey_id,
             run.version,

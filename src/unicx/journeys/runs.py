@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -111,7 +112,7 @@ def load_for_profiles(session: Session, profile_ids: list[str], *, active_only: 
     )
 
 
-def _table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+def _table(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
     return pa.table(
         [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema

@@ -11,6 +11,12 @@ from typing import Any
 
 from unicx.errors import ConflictError, FieldIssue, NotFoundError, ValidationError
 from unicx.journeys import definition as jd
+from unicx.journeys.models import (
+    JourneyPublic,
+    JourneySummary,
+    JourneyValidation,
+    MigrationResult,
+)
 from unicx.journeys.validate import validate
 from unicx.store import Session, Store
 
@@ -38,25 +44,25 @@ class JourneyService:
             raise NotFoundError(f"no journey {ref[:100]!r}")
         return rows[0]
 
-    def _public(self, s: Session, row: dict[str, Any]) -> dict[str, Any]:
+    def _public(self, s: Session, row: dict[str, Any]) -> JourneyPublic:
         version = row["published_version"] or row["latest_version"]
         drow = s.fetchone(
             "SELECT definition FROM journey_versions WHERE journey_id = ? AND version = ?",
             [row["journey_id"], row["latest_version"]],
             step="journeys.latest_definition",
         )
-        return {
-            **row,
-            "definition": json.loads(str(drow[0])) if drow else None,
-            "entered_version": version,
-        }
+        return JourneyPublic(
+            **row, definition=json.loads(str(drow[0])) if drow else None, entered_version=version
+        )
 
-    def validate(self, raw: Any, *, now: datetime, journey_id: str | None = None) -> dict[str, Any]:
+    def validate(
+        self, raw: Any, *, now: datetime, journey_id: str | None = None
+    ) -> JourneyValidation:
         with self.store.session() as s:
             defn = validate(s, raw, now=now, journey_id=journey_id, allow=self.allow)
-        return {"valid": True, "nodes": len(defn.nodes), "name": defn.name}
+        return JourneyValidation(valid=True, nodes=len(defn.nodes), name=defn.name)
 
-    def create(self, raw: Any, *, now: datetime) -> dict[str, Any]:
+    def create(self, raw: Any, *, now: datetime) -> JourneyPublic:
         with self.store.session() as s, s.transaction():
             defn = validate(s, raw, now=now, allow=self.allow)
             self._unique_name(s, defn.name, None)
@@ -69,7 +75,7 @@ class JourneyService:
             self._save_version(s, journey_id, 1, raw, now)
             return self._public(s, self._row(s, journey_id))
 
-    def update(self, ref: str, raw: Any, *, now: datetime) -> dict[str, Any]:
+    def update(self, ref: str, raw: Any, *, now: datetime) -> JourneyPublic:
         """A new version; people already in stay on theirs. Published journeys need a
         publish of the new version before new entrants get it."""
         with self.store.session() as s, s.transaction():
@@ -107,11 +113,11 @@ class JourneyService:
             issue = FieldIssue("name", "duplicate", f"a journey named {name!r} already exists")
             raise ValidationError(f"name: a journey named {name!r} already exists", issues=[issue])
 
-    def get(self, ref: str) -> dict[str, Any]:
+    def get(self, ref: str) -> JourneyPublic:
         with self.store.session() as s:
             return self._public(s, self._row(s, ref))
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> list[JourneySummary]:
         with self.store.session() as s:
             rows = s.fetch_dicts(
                 "SELECT j.*, count(r.run_id) FILTER (WHERE r.status = 'active') AS in_progress, "
@@ -119,9 +125,9 @@ class JourneyService:
                 "LEFT JOIN journey_runs r USING (journey_id) GROUP BY ALL ORDER BY j.created_at",
                 step="journeys.list",
             )
-        return rows
+        return [JourneySummary(**row) for row in rows]
 
-    def publish(self, ref: str, *, now: datetime) -> dict[str, Any]:
+    def publish(self, ref: str, *, now: datetime) -> JourneyPublic:
         """New entrants get the latest version from now on (re-validated against the workspace
         as it is now: a segment or offer may have been deleted since saving)."""
         with self.store.session() as s, s.transaction():
@@ -151,7 +157,7 @@ class JourneyService:
             )
             return self._public(s, self._row(s, row["journey_id"]))
 
-    def set_status(self, ref: str, status: str, *, now: datetime) -> dict[str, Any]:
+    def set_status(self, ref: str, status: str, *, now: datetime) -> JourneyPublic:
         """pause (nobody enters or moves; waits keep their due time), resume, archive (everyone
         still in exits with reason ``archived``, queued messages are cancelled)."""
         allowed = {
@@ -190,7 +196,7 @@ class JourneyService:
 
     def migrate(
         self, ref: str, *, from_version: int, to_version: int | None, now: datetime
-    ) -> dict[str, Any]:
+    ) -> MigrationResult:
         """Move people in progress on ``from_version`` to ``to_version`` (default: published),
         keeping their node; people on a node the target lacks stay where they are."""
         with self.store.session() as s, s.transaction():
@@ -225,8 +231,8 @@ class JourneyService:
                 [row["journey_id"], from_version],
                 step="journeys.migrate_left",
             )
-        return {
-            "moved": int(moved[0]) if moved else 0,
-            "stayed": int(stayed[0]) if stayed else 0,
-            "to_version": target,
-        }
+        return MigrationResult(
+            moved=int(moved[0]) if moved else 0,
+            stayed=int(stayed[0]) if stayed else 0,
+            to_version=target,
+        )

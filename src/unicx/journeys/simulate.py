@@ -13,39 +13,21 @@ import heapq
 import random
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from unicx.config import Settings
 from unicx.errors import FieldIssue, ValidationError
 from unicx.journeys import definition as jd
 from unicx.journeys.conditions import ConditionEvaluator
-from unicx.journeys.engine import Effects, Run, Stepper, exit_run, stable_fraction
+from unicx.journeys.engine import Effects, Run, Stepper, StepRow, exit_run, stable_fraction
+from unicx.journeys.models import SimulatedNode, SimulationRequest, SimulationResult
 from unicx.journeys.service import JourneyService
 from unicx.journeys.validate import segment_id, validate
 from unicx.store import Store
 
+__all__ = ["MAX_EVENTS", "SimulationRequest", "SimulationResult", "simulate"]
+
 MAX_EVENTS = 2_000_000
-EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Rate = Annotated[float, Field(ge=0, le=1)]
-
-
-class SimulationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    definition: dict[str, Any] | None = Field(default=None, description="A definition, or:")
-    journey: str | None = Field(default=None, max_length=200, description="a saved journey")
-    audience: int = Field(default=1000, ge=1, le=100_000, description="People to simulate")
-    generated: bool = Field(default=False, description="Made-up people instead of a sample")
-    days: float = Field(default=30, gt=0, le=366, description="Simulated horizon")
-    event_rates: dict[EventName, Rate] = Field(
-        default_factory=dict,
-        max_length=50,
-        description="Event name → probability (0-1) that a person does it within the horizon",
-    )
-    condition_rate: float = Field(default=0.5, ge=0, le=1)
-    seed: int = Field(default=7, ge=0, le=2**63 - 1)
+Event = tuple[datetime, str, str]  # (time, profile, event name): heap order is time first
 
 
 def _audience(store: Store, defn: jd.JourneyDefinition, req: SimulationRequest) -> list[str]:
@@ -70,106 +52,156 @@ def _audience(store: Store, defn: jd.JourneyDefinition, req: SimulationRequest) 
 
 def simulate(
     store: Store, settings: Settings, req: SimulationRequest, *, now: datetime
-) -> dict[str, Any]:
+) -> SimulationResult:
+    defn = _definition(store, req, now=now)
+    if req.audience * sum(req.event_rates.values()) > MAX_EVENTS:
+        raise _too_many_events()  # before drawing them: the expected count is already too many
+    people = _audience(store, defn, req)
+    end = now + timedelta(days=req.days)
+    events = _draw_events(people, req, start=now, end=end)
+    sim = _Simulation(store, defn, req, timezone=settings.timezone, now=now)
+    sim.play(people, events, end=end)
+    return sim.result(len(people))
+
+
+def _definition(store: Store, req: SimulationRequest, *, now: datetime) -> jd.JourneyDefinition:
     if (req.definition is None) == (req.journey is None):
         message = "give exactly one of 'definition' or 'journey'"
         raise ValidationError(message, issues=[FieldIssue("definition", "one_of", message)])
     raw = req.definition
     if raw is None:
         assert req.journey is not None
-        raw = JourneyService(store).get(req.journey)["definition"]
+        raw = JourneyService(store).get(req.journey).definition
     with store.session() as s:
-        defn = validate(s, raw, now=now)
-    if req.audience * sum(req.event_rates.values()) > MAX_EVENTS:
-        raise _too_many_events()  # before drawing them: the expected count is already too many
-    people = _audience(store, defn, req)
+        return validate(s, raw, now=now)
+
+
+def _draw_events(
+    people: list[str], req: SimulationRequest, *, start: datetime, end: datetime
+) -> list[Event]:
+    """The events people do within the horizon, as a heap (earliest first)."""
     rng = random.Random(req.seed)
-    end = now + timedelta(days=req.days)
-    horizon = (end - now).total_seconds()
-    events: list[tuple[datetime, str, str]] = []  # (time, profile, event)
+    horizon = (end - start).total_seconds()
+    events: list[Event] = []
     for person in people:
         for name, rate in req.event_rates.items():
             if rng.random() < rate:
-                events.append((now + timedelta(seconds=rng.uniform(0, horizon)), person, name))
+                events.append((start + timedelta(seconds=rng.uniform(0, horizon)), person, name))
         if len(events) > MAX_EVENTS:
             raise _too_many_events()
     heapq.heapify(events)
-    done: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    return events
 
-    def condition(journey_id: str, version: int, node_id: str, runs: list[Run]) -> set[str]:
-        node = defn.nodes[node_id]
+
+class _Simulation:
+    """One dry run: the runs, what they did (steps, messages) and the events people did."""
+
+    def __init__(
+        self,
+        store: Store,
+        defn: jd.JourneyDefinition,
+        req: SimulationRequest,
+        *,
+        timezone: str,
+        now: datetime,
+    ) -> None:
+        self.store, self.defn, self.req, self.now = store, defn, req, now
+        self.done: dict[str, list[tuple[str, datetime]]] = defaultdict(list)  # event, time
+        self.stepper = Stepper(lambda _j, _v: defn, timezone=timezone, condition=self._condition)
+        self.totals = Effects()
+        self.runs: list[Run] = []
+
+    def _condition(self, journey_id: str, version: int, node_id: str, runs: list[Run]) -> set[str]:
+        node = self.defn.nodes[node_id]
         assert isinstance(node, jd.ConditionNode)
         if node.event_since_entry is not None:
             wanted = node.event_since_entry.event
-            return {
-                r.run_id
-                for r in runs
-                if any(e == wanted and t >= r.entered_at for e, t in done[r.profile_id])
-            }
-        if req.generated:
-            return {
-                r.run_id
-                for r in runs
-                if stable_fraction(node_id, r.profile_id) < req.condition_rate
-            }
-        with store.session() as s:
-            evaluator = ConditionEvaluator(s, lambda _j, _v: defn)
-            evaluator.now = now
+            return {r.run_id for r in runs if self._did_since_entry(r, wanted)}
+        if self.req.generated:
+            rate = self.req.condition_rate
+            return {r.run_id for r in runs if stable_fraction(node_id, r.profile_id) < rate}
+        with self.store.session() as s:
+            evaluator = ConditionEvaluator(s, lambda _j, _v: self.defn)
+            evaluator.now = self.now
             return evaluator(journey_id, version, node_id, runs)
 
-    stepper = Stepper(lambda _j, _v: defn, timezone=settings.timezone, condition=condition)
-    runs = []
-    for person in people:
-        run = Run(f"sim-{person}", "simulation", 1, person, defn.start, "enter", "active", now, now)
-        if stable_fraction("simulation", "holdout", person) * 100 < defn.holdout_percent:
-            exit_run(run, now, "holdout")
-            run.holdout = True
-        runs.append(run)
-    by_person = {r.profile_id: r for r in runs}
-    totals = Effects()
-    queue = _DueQueue(runs)
-    clock = now
-    while clock <= end:
+    def _did_since_entry(self, run: Run, wanted: str) -> bool:
+        return any(e == wanted and t >= run.entered_at for e, t in self.done[run.profile_id])
+
+    def _enter(self, people: list[str]) -> None:
+        now = self.now
+        for person in people:
+            run = Run(
+                f"sim-{person}",
+                "simulation",
+                1,
+                person,
+                self.defn.start,
+                "enter",
+                "active",
+                now,
+                now,
+            )
+            if stable_fraction("simulation", "holdout", person) * 100 < self.defn.holdout_percent:
+                exit_run(run, now, "holdout")
+                run.holdout = True
+            self.runs.append(run)
+
+    def play(self, people: list[str], events: list[Event], *, end: datetime) -> None:
+        """Move the runs from due time to due time and event to event until ``end``."""
+        self._enter(people)
+        by_person = {r.profile_id: r for r in self.runs}
+        queue = _DueQueue(self.runs)
+        clock = self.now
+        while clock <= end:
+            self._advance(queue, clock)
+            next_at = _earliest(queue.next_due(), events[0][0] if events else None)
+            if next_at is None:
+                break
+            clock = max(clock, next_at)
+            while events and events[0][0] <= clock:
+                at, person, name = heapq.heappop(events)
+                self.done[person].append((name, at))
+                _react(by_person[person], self.defn, name, at, self.totals)
+                queue.push([by_person[person]])
+
+    def _advance(self, queue: _DueQueue, clock: datetime) -> None:
         due = queue.pop_due(clock)
         if due:
-            effects = stepper.advance(due, clock)
-            totals.steps += effects.steps
-            totals.messages += effects.messages
+            effects = self.stepper.advance(due, clock)
+            self.totals.steps += effects.steps
+            self.totals.messages += effects.messages
             queue.push(due)
-        next_due = queue.next_due()
-        next_event = events[0][0] if events else None
-        candidates = [t for t in (next_due, next_event) if t is not None]
-        if not candidates:
-            break
-        clock = max(clock, min(candidates))
-        while events and events[0][0] <= clock:
-            at, person, name = heapq.heappop(events)
-            done[person].append((name, at))
-            _react(by_person[person], defn, name, at, totals)
-            queue.push([by_person[person]])
-    reached: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in totals.steps:
-        reached[row[4]][row[7]] += 1
-    exits = Counter(r.exit_reason for r in runs if r.status == "done")
-    return {
-        "people": len(people),
-        "days": req.days,
-        "nodes": {n: {"reached": sum(c.values()), "outcomes": dict(c)} for n, c in reached.items()},
-        "exits": dict(exits),
-        "in_progress": sum(r.status == "active" for r in runs),
-        "messages": dict(Counter(m["channel"] for m in totals.messages)),
-        "converted": sum(
-            1
-            for r in runs
-            if not r.holdout
-            and defn.goal is not None
-            and any(
-                e == defn.goal.event
-                and r.entered_at <= t <= r.entered_at + timedelta(seconds=defn.goal.within.seconds)
-                for e, t in done[r.profile_id]
-            )
-        ),
-    }
+
+    def _converted(self, run: Run) -> bool:
+        goal = self.defn.goal
+        if run.holdout or goal is None:
+            return False
+        until = run.entered_at + timedelta(seconds=goal.within.seconds)
+        return any(
+            e == goal.event and run.entered_at <= t <= until for e, t in self.done[run.profile_id]
+        )
+
+    def result(self, people: int) -> SimulationResult:
+        reached: dict[str, Counter[str]] = defaultdict(Counter)
+        for step in self.totals.steps:
+            reached[step.node_id][step.outcome] += 1
+        return SimulationResult(
+            people=people,
+            days=self.req.days,
+            nodes={
+                n: SimulatedNode(reached=sum(c.values()), outcomes=dict(c))
+                for n, c in reached.items()
+            },
+            exits=dict(Counter(str(r.exit_reason) for r in self.runs if r.status == "done")),
+            in_progress=sum(r.status == "active" for r in self.runs),
+            messages=dict(Counter(m["channel"] for m in self.totals.messages)),
+            converted=sum(self._converted(r) for r in self.runs),
+        )
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    return min((t for t in instants if t is not None), default=None)
 
 
 def _too_many_events() -> ValidationError:
@@ -227,7 +259,9 @@ def _react(run: Run, defn: jd.JourneyDefinition, name: str, at: datetime, effect
         and at >= run.wait_since
     ):
         effects.steps.append(
-            (run.run_id, run.journey_id, 1, run.profile_id, run.node_id, node.stage, at, "event")
+            StepRow(
+                run.run_id, run.journey_id, 1, run.profile_id, run.node_id, node.stage, at, "event"
+            )
         )
         run.node_id, run.phase, run.due_at, run.wait_since = node.next, "enter", at, None
         run.steps += 1

@@ -20,7 +20,7 @@ from unicx.config import Settings
 from unicx.errors import RetryableStoreError
 from unicx.journeys import definition as jd
 from unicx.journeys.conditions import ConditionEvaluator, event_matches, parse_properties
-from unicx.journeys.engine import Effects, Run, Stepper, exit_run
+from unicx.journeys.engine import Effects, Run, Stepper, StepRow, exit_run
 from unicx.journeys.entries import Live, enter, last_occurrence, live_journeys
 from unicx.journeys.runs import load_due, update_runs, write_effects
 from unicx.journeys.validate import segment_id
@@ -314,7 +314,7 @@ class JourneyEngine:
             if any(event_matches(m, name, props) for m in defn.exit_when):
                 exit_run(run, now, f"exit_event:{name}")
                 effects.steps.append(
-                    (
+                    StepRow(
                         run.run_id,
                         run.journey_id,
                         run.version,
@@ -337,7 +337,7 @@ class JourneyEngine:
                 and event_matches(node.event, name, props)
             ):
                 effects.steps.append(
-                    (
+                    StepRow(
                         run.run_id,
                         run.journey_id,
                         run.version,

@@ -99,6 +99,18 @@ class SensitivityBody(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
+class SensitiveTrait(BaseModel):
+    """A trait's sensitivity: an admin's mark, or a match of the default name patterns."""
+
+    name: str
+    sensitive: bool
+    category: str
+    reason: str
+    marked_by: str | None
+    updated_at: datetime | None = Field(description="Null for a pattern match")
+    source: Literal["admin", "pattern"]
+
+
 class DecidedOffer(BaseModel):
     offer_id: str
     name: str

@@ -54,3 +54,12 @@ class AuditEntry(BaseModel):
     action: str
     target: str | None = None
     detail: Any = None
+
+
+class ProfileExport(BaseModel):
+    """Everything held on one person (right of access): each table's rows, JSON-ready."""
+
+    format: str = Field(description="unicx.profile-export.v1")
+    profile_id: str
+    exported_at: str = Field(description="ISO 8601")
+    tables: dict[str, list[dict[str, Any]]] = Field(description="Table name → the person's rows")

@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
+from unicx.recommend.algorithms import ALS, CoOccurrence, ItemKNN, Model, Popularity, row_normalize
 from unicx.recommend.data import DEFAULT_EVENT_WEIGHTS, Interactions
-from unicx.recommend.models import ALS, CoOccurrence, ItemKNN, Model, Popularity, row_normalize
 
 BATCH = 512
 

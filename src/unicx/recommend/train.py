@@ -7,6 +7,7 @@ old in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pyarrow as pa
@@ -15,7 +16,7 @@ from unicx.config import Settings
 from unicx.predict.registry import TrainResult, new_version, record_run
 from unicx.recommend.blend import Blend, BlendConfig, fit_blend
 from unicx.recommend.data import EmptyInteractions, Interactions
-from unicx.recommend.interactions import extract
+from unicx.recommend.interactions import Extracted, extract
 from unicx.store import Session, Store
 
 MODEL = "recommend"
@@ -89,23 +90,32 @@ def _write(s: Session, name: str, sql: str, table: pa.Table) -> None:
         s.unregister("_rec_new")
 
 
+@dataclass
+class _Lists:
+    """What a training run stores, one Arrow table per ``rec_*`` table."""
+
+    candidates: pa.Table
+    similar: pa.Table
+    purchased: pa.Table
+    trending: pa.Table
+    items: pa.Table
+    profiles: pa.Table
+
+
 def train(
     store: Store, settings: Settings, *, now: datetime, as_of: datetime | None = None
 ) -> TrainResult:
     """Learn from the interactions of the window before ``as_of`` (default ``now``), decayed
     from it; store the lists, or reject the run and keep the previous ones."""
-    version = new_version(now)
-    cut = as_of or now
-    config = BlendConfig()
+    version, cut, config = new_version(now), as_of or now, BlendConfig()
     params = {k: v for k, v in config.__dict__.items()}
     with store.session() as s:
         extracted = extract(s, settings, until=cut)
-    try:
-        data = Interactions.from_arrow(extracted.table, categories=extracted.categories)
-        users, items, rows = len(data.users), len(data.items), len(data.user_idx)
-    except EmptyInteractions:
-        users = items = rows = 0
-    if rows < MIN_INTERACTIONS or users < MIN_USERS or items < MIN_ITEMS:
+    data = _interactions(extracted)
+    users, items, rows = (
+        (len(data.users), len(data.items), len(data.user_idx)) if data else (0, 0, 0)
+    )
+    if data is None or rows < MIN_INTERACTIONS or users < MIN_USERS or items < MIN_ITEMS:
         result = TrainResult(
             MODEL, version, "rejected", rows,
             {"excluded_lines": extracted.excluded},
@@ -115,7 +125,28 @@ def train(
         with store.session() as s, s.transaction():
             record_run(s, result, now=now, params=params, as_of=as_of)
         return result
+    lists = _fit(store, data, cut=cut, config=config)
+    metrics = {"interactions": rows, "people": users, "items": items,
+               "excluded_lines": extracted.excluded,
+               "candidates": lists.candidates.num_rows}  # fmt: skip
+    result = TrainResult(MODEL, version, "active", rows, metrics)
+    with store.session() as s, s.transaction():
+        _replace(s, lists)
+        record_run(s, result, now=now, params=params, as_of=as_of)
+    return result
+
+
+def _interactions(extracted: Extracted) -> Interactions | None:
+    try:
+        return Interactions.from_arrow(extracted.table, categories=extracted.categories)
+    except EmptyInteractions:
+        return None
+
+
+def _fit(store: Store, data: Interactions, *, cut: datetime, config: BlendConfig) -> _Lists:
+    """Fit the blend and compute every list it serves from."""
     blend = fit_blend(data, now=cut, config=config)
+    users, items = len(data.users), len(data.items)
     candidates = _lists(
         list(zip(data.users, blend.recommend(range(users), k=CANDIDATES), strict=True)), data
     )
@@ -126,32 +157,32 @@ def train(
             "item_id": [data.items[i] for i in data.item_idx[data.kind == 2]],
         }
     )
-    metrics = {
-        "interactions": rows,
-        "people": users,
-        "items": items,
-        "excluded_lines": extracted.excluded,
-        "candidates": candidates.num_rows,
-    }
-    result = TrainResult(MODEL, version, "active", rows, metrics)
-    item_table = pa.table({"item_id": data.items, "category": data.item_category})
     with store.session() as s:
         countries = [(str(p), str(c)) for p, c in s.fetchall(
             COUNTRIES_SQL, {"until": cut}, step="recommend.countries")]  # fmt: skip
         trending = _trending(s, blend, data, countries)
-    profiles = pa.table({"profile_id": [p for p, _ in countries],
-                         "country": [c for _, c in countries]})  # fmt: skip
-    with store.session() as s, s.transaction():
-        for table in TABLES:
-            s.execute(f"DELETE FROM {table}", step=f"recommend.clear.{table}")
-        _write(s, "candidates", "INSERT INTO rec_candidates SELECT key, item_id, score, rank "
-               "FROM _rec_new", candidates)  # fmt: skip
-        _write(s, "similar", "INSERT INTO rec_similar SELECT key, item_id, score, rank "
-               "FROM _rec_new", similar)  # fmt: skip
-        _write(s, "purchased", "INSERT INTO rec_purchased SELECT DISTINCT profile_id, item_id "
-               "FROM _rec_new", purchased)  # fmt: skip
-        _write(s, "trending", "INSERT INTO rec_trending SELECT * FROM _rec_new", trending)
-        _write(s, "items", "INSERT INTO rec_items SELECT * FROM _rec_new", item_table)
-        _write(s, "profiles", "INSERT INTO rec_profiles SELECT * FROM _rec_new", profiles)
-        record_run(s, result, now=now, params=params, as_of=as_of)
-    return result
+    return _Lists(
+        candidates=candidates,
+        similar=similar,
+        purchased=purchased,
+        trending=trending,
+        items=pa.table({"item_id": data.items, "category": data.item_category}),
+        profiles=pa.table(
+            {"profile_id": [p for p, _ in countries], "country": [c for _, c in countries]}
+        ),
+    )
+
+
+def _replace(s: Session, lists: _Lists) -> None:
+    """The new lists in place of the old (inside the caller's transaction)."""
+    for table in TABLES:
+        s.execute(f"DELETE FROM {table}", step=f"recommend.clear.{table}")
+    _write(s, "candidates", "INSERT INTO rec_candidates SELECT key, item_id, score, rank "
+           "FROM _rec_new", lists.candidates)  # fmt: skip
+    _write(s, "similar", "INSERT INTO rec_similar SELECT key, item_id, score, rank "
+           "FROM _rec_new", lists.similar)  # fmt: skip
+    _write(s, "purchased", "INSERT INTO rec_purchased SELECT DISTINCT profile_id, item_id "
+           "FROM _rec_new", lists.purchased)  # fmt: skip
+    _write(s, "trending", "INSERT INTO rec_trending SELECT * FROM _rec_new", lists.trending)
+    _write(s, "items", "INSERT INTO rec_items SELECT * FROM _rec_new", lists.items)
+    _write(s, "profiles", "INSERT INTO rec_profiles SELECT * FROM _rec_new", lists.profiles)

@@ -1,4 +1,5 @@
-"""Public routes the links in messages lead to (the signed token is the credential)."""
+"""E-mail open and click tracking and unsubscribe: the public routes the links in messages
+lead to (the signed token is the credential). Not Segment's ``track`` (that is ingest)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ _PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>Hủy đ�
 <body style="font-family:sans-serif;max-width:32em;margin:3em auto">{body}</body></html>"""
 
 
-@router.get("/t/open/{token}.gif", include_in_schema=False)
+@router.get(
+    "/t/open/{token}.gif",
+    include_in_schema=False,
+    response_class=Response,
+    responses={200: {"description": "A 1x1 GIF", "content": {"image/gif": {}}}},
+)
 async def open_pixel(ctx: Ctx, token: str) -> Response:
     """Always the 1x1 GIF (a broken image would show in the mail); only valid tokens count,
     and a tampered or oversized one is simply not counted (verify checks the length)."""
@@ -32,7 +38,12 @@ async def open_pixel(ctx: Ctx, token: str) -> Response:
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/t/click/{token}", include_in_schema=False)
+@router.get(
+    "/t/click/{token}",
+    include_in_schema=False,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To the link's target (the click is counted)"}},
+)
 async def click(ctx: Ctx, token: Token) -> RedirectResponse:
     url = await run_in_threadpool(
         tracking.record_click, ctx.store, ctx.settings, token, ctx.clock.now()
@@ -40,7 +51,12 @@ async def click(ctx: Ctx, token: Token) -> RedirectResponse:
     return RedirectResponse(url, status_code=302)
 
 
-@router.get("/unsubscribe/{token}", include_in_schema=False)
+@router.get(
+    "/unsubscribe/{token}",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+    responses={200: {"description": "A page asking to confirm"}},
+)
 async def unsubscribe_page(ctx: Ctx, token: Token) -> HTMLResponse:
     """A confirmation page (a GET must not unsubscribe: mail scanners follow links)."""
 
@@ -56,7 +72,12 @@ async def unsubscribe_page(ctx: Ctx, token: Token) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(body=form))
 
 
-@router.post("/unsubscribe/{token}", include_in_schema=False)
+@router.post(
+    "/unsubscribe/{token}",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+    responses={200: {"description": "A page saying the person is unsubscribed"}},
+)
 async def unsubscribe(ctx: Ctx, token: Token) -> HTMLResponse:
     """RFC 8058 one-click (body ``List-Unsubscribe=One-Click``) or the page's button."""
     await run_in_threadpool(tracking.unsubscribe, ctx.store, ctx.settings, token, ctx.clock.now())

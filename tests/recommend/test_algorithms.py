@@ -10,9 +10,9 @@ import pyarrow as pa
 import pytest
 from scipy.sparse import csr_matrix
 
+from unicx.recommend.algorithms import CoOccurrence, keep_top
 from unicx.recommend.blend import BlendConfig, fit_blend
 from unicx.recommend.data import EmptyInteractions, Interactions
-from unicx.recommend.models import CoOccurrence, keep_top
 
 NOW = datetime(2024, 6, 30, tzinfo=UTC)
 MODELS = ("popularity", "cooccurrence", "als", "item_knn")
