@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo-workspace
 PORT ?= 8000
 
-.PHONY: install browser-deps demo serve test lint format bench bench-quick lock clean
+.PHONY: install browser-deps demo serve test test-slow lint format bench bench-quick lock clean
 
 # Every installed package comes from requirements.lock (exact versions and hashes); unicx itself
 # is installed editable on top, without resolving anything. `make lock` refreshes the lock.
@@ -33,8 +33,13 @@ $(BROWSER_STAMP): tests/browser/package-lock.json
 
 browser-deps: $(BROWSER_STAMP)
 
-test: $(STAMP) $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -q
+# `make test` stays under 15 minutes on 2 cores; the tests marked `slow` (they spawn servers,
+# drive Chromium or run for seconds) are `make test-slow`. CI (.ci/run) runs both.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: $(STAMP) $(BROWSER_STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
