@@ -1,19 +1,19 @@
 """Scheduled retraining while the server runs (setting ``train_interval_hours``).
 
 Due when the newest run of any model is older than the interval (or there is none and the
-workspace has orders). Runs in a background thread; a failed run is logged and retried at the
-next check, and the previous outputs keep serving.
+workspace has orders). The runtime calls :meth:`TrainScheduler.run_if_due` every
+:data:`CHECK_EVERY_S` on a background thread; a failed run is logged and retried, and the previous
+outputs keep serving.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from unicx.config import Settings
-from unicx.errors import ConflictError, UnicxError
+from unicx.errors import ConflictError
 from unicx.predict.service import train
 from unicx.store import Store
 
@@ -23,31 +23,11 @@ CHECK_EVERY_S = 600.0
 
 class TrainScheduler:
     def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        check_every_s: float = CHECK_EVERY_S,
+        self, store: Store, settings: Settings, *, clock: Callable[[], datetime] | None = None
     ) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._every = check_every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unicx-train", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(120)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def due(self) -> bool:
         hours = self._settings.train_interval_hours
@@ -76,10 +56,3 @@ class TrainScheduler:
         for o in outcomes:
             log.info("scheduled training %s: %s %s", o.model, o.status, o.message)
         return True
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self.run_if_due()
-            except UnicxError:
-                log.exception("scheduled training failed; next attempt in %.0f s", self._every)

@@ -3,19 +3,18 @@
 Incremental refreshes follow events, but some traits move with the calendar alone: days since
 the last order, spend in the last 30/90/365 days, RFM recency. A person who buys nothing still
 becomes "at risk". So once per local day (workspace time zone) the server refreshes every
-profile's traits, recording the day in ``workspace_meta`` so a restart does not repeat it.
+profile's traits, recording the day in ``workspace_meta`` so a restart does not repeat it. The
+runtime calls :meth:`DailyTraitsRefresh.run_if_due` at start and every :data:`CHECK_EVERY_S`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from unicx.config import Settings
-from unicx.errors import StoreError
 from unicx.profiles.traits import refresh_workspace
 from unicx.store import Store
 
@@ -27,27 +26,11 @@ CHECK_EVERY_S = 300.0
 
 class DailyTraitsRefresh:
     def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        check_every_s: float = CHECK_EVERY_S,
+        self, store: Store, settings: Settings, *, clock: Callable[[], datetime] | None = None
     ) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._every = check_every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unicx-traits-daily", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(60)
 
     def today(self) -> date:
         return self._clock().astimezone(ZoneInfo(self._settings.timezone)).date()
@@ -75,13 +58,3 @@ class DailyTraitsRefresh:
             )
         log.info("daily traits refresh for %s: %d profiles", today, report.profiles)
         return True
-
-    def _run(self) -> None:
-        # First check right away (in the background: startup does not wait), then periodically.
-        while True:
-            try:
-                self.run_if_due()
-            except StoreError:
-                log.exception("daily traits refresh failed; next attempt in %.0f s", self._every)
-            if self._stop.wait(self._every):
-                return
