@@ -76,14 +76,16 @@ class PeriodicWorker:
             raise ValueError("a worker's interval and backoff must be positive (no busy loop)")
         self.name = name
         self.interval_s = interval_s
-        self._step, self._first, self._backoff_s = step, first_run, backoff_s
+        self._step = step
+        self._first = first_run
+        self._backoff_s = backoff_s
         self._max_backoff_s = max(backoff_s, interval_s or WAKE_ONLY_MAX_BACKOFF_S)
-        self._transient, self._lag, self._interrupt = transient, lag, interrupt
-        self._drain, self._low_priority, self._stop_timeout_s = (
-            drain_on_stop,
-            low_priority,
-            stop_timeout_s,
-        )
+        self._transient = transient
+        self._lag = lag
+        self._interrupt = interrupt
+        self._drain = drain_on_stop
+        self._low_priority = low_priority
+        self._stop_timeout_s = stop_timeout_s
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
