@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from unicx.config import Settings
@@ -21,19 +22,19 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 600.0
 
 
+@dataclass(frozen=True)
 class TrainScheduler:
-    def __init__(
-        self, store: Store, settings: Settings, *, clock: Callable[[], datetime] | None = None
-    ) -> None:
-        self._store = store
-        self._settings = settings
-        self._clock = clock or (lambda: datetime.now(UTC))
+    """Trains every model when the last training is older than ``train_interval_hours``."""
+
+    store: Store
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), kw_only=True)
 
     def due(self) -> bool:
-        hours = self._settings.train_interval_hours
+        hours = self.settings.train_interval_hours
         if hours <= 0:
             return False
-        with self._store.session() as s:
+        with self.store.session() as s:
             row = s.fetchone(
                 "SELECT max(trained_at), (SELECT count(*) FROM (SELECT 1 FROM events "
                 "WHERE event = 'Order Completed' LIMIT 1)) FROM models",
@@ -42,13 +43,13 @@ class TrainScheduler:
         last, has_orders = (row[0], int(row[1])) if row else (None, 0)
         if last is None:
             return has_orders > 0
-        return bool(self._clock() - last >= timedelta(hours=hours))
+        return bool(self.clock() - last >= timedelta(hours=hours))
 
     def run_if_due(self) -> bool:
         if not self.due():
             return False
         try:
-            outcomes = train(self._store, self._settings, names=None, now=self._clock())
+            outcomes = train(self.store, self.settings, names=None, now=self.clock())
         except ConflictError:
             # Someone is training right now (``unicx train``): that run counts as this one.
             log.info("scheduled training skipped: a training is already running")

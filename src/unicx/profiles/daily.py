@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,19 +25,19 @@ DAY_KEY = "traits.refreshed_on"
 CHECK_EVERY_S = 300.0
 
 
+@dataclass(frozen=True)
 class DailyTraitsRefresh:
-    def __init__(
-        self, store: Store, settings: Settings, *, clock: Callable[[], datetime] | None = None
-    ) -> None:
-        self._store = store
-        self._settings = settings
-        self._clock = clock or (lambda: datetime.now(UTC))
+    """Refreshes every profile's traits once per local day (``clock``: tests move it)."""
+
+    store: Store
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), kw_only=True)
 
     def today(self) -> date:
-        return self._clock().astimezone(ZoneInfo(self._settings.timezone)).date()
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def last_day(self) -> date | None:
-        with self._store.session() as s:
+        with self.store.session() as s:
             row = s.fetchone(
                 "SELECT value FROM workspace_meta WHERE key = ?", [DAY_KEY], step="traits.day"
             )
@@ -48,8 +49,8 @@ class DailyTraitsRefresh:
         last = self.last_day()
         if last is not None and last >= today:
             return False
-        report = refresh_workspace(self._store, self._settings, now=self._clock())
-        with self._store.session() as s:
+        report = refresh_workspace(self.store, self.settings, now=self.clock())
+        with self.store.session() as s:
             s.execute(
                 "INSERT INTO workspace_meta VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
