@@ -22,11 +22,11 @@ has no quiet hours (the bench runs at any hour) and its default caps. Three meas
    aiosmtpd server in a subprocess on 127.0.0.1 (which counts what it received). Baseline:
    plain smtplib, a new connection per message, one thread, to the same server,
    ``--baseline-emails`` messages (median of ``--repeat``).
-3. Lag: the real runtime (``unicx.journeys.runtime.Messaging``: journey thread, dispatcher
-   thread and its senders, real clock) with the N runs' 1 h waits re-timed to end spread
-   evenly over ``--window`` seconds. Lag of a run = when the transaction that moved it past
-   its wait committed - its due time (the step's ``happened_at`` is the tick's start, which
-   hides the batch's own time: both are shown). Then again without the dispatcher thread:
+3. Lag: the real runtime (``unicx.runtime.chain.MessagingWorkers``: journey thread, outbox
+   scout, delivery lanes and their senders, real clock) with the N runs' 1 h waits re-timed to
+   end spread evenly over ``--window`` seconds. Lag of a run = when the transaction that moved
+   it past its wait committed - its due time (the step's ``happened_at`` is the tick's start,
+   which hides the batch's own time: both are shown). Then again without the scout and lanes:
    the journey thread alone, which tells the scheduler's own lag from the competition with
    the sending threads for the 2 cores.
 """
@@ -40,7 +40,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -63,6 +62,7 @@ from unicx.config import Settings, load_settings
 from unicx.journeys.runtime import Messaging
 from unicx.journeys.service import JourneyService
 from unicx.journeys.worker import JourneyEngine, TickResult
+from unicx.runtime.chain import MessagingWorkers
 from unicx.segments.models import SegmentCreate
 from unicx.segments.service import SegmentService
 from unicx.store import Session, Store
@@ -332,10 +332,13 @@ def lag(store: Store, settings: Settings, window: float, *, dispatch: bool) -> d
         return advanced
 
     messaging.engine._due_batch = timed  # type: ignore[method-assign]
+    workers = MessagingWorkers(messaging)
+    parts = workers.parts()
     if not dispatch:  # the journey thread alone: no scout, no delivery lanes
-        messaging._thread = threading.Thread(target=lambda: None)
-        messaging.lanes = {}
-    messaging.start()
+        senders = [workers.scout, *workers.lanes.values()]
+        parts = [p for p in parts if p not in senders]
+    for part in parts:
+        part.start()
     try:
         deadline = time.monotonic() + window + 120
         while time.monotonic() < deadline:
@@ -346,7 +349,8 @@ def lag(store: Store, settings: Settings, window: float, *, dispatch: bool) -> d
                 break
         finished = datetime.now(UTC)
     finally:
-        messaging.stop()
+        for part in reversed(parts):
+            part.stop()
     with store.session() as s:
         rows = s.fetchall(
             "SELECT run_id, happened_at FROM journey_steps WHERE node_id = 'wait_1h' "

@@ -21,6 +21,7 @@ from unicx.config import load_settings
 from unicx.predict.schedule import TrainScheduler
 from unicx.predict.service import TRAINING, check_names
 from unicx.predict.train import TRAINERS
+from unicx.runtime.worker import PeriodicWorker
 from unicx.store import Store
 from unicx.workspace import open_store
 
@@ -162,16 +163,19 @@ def test_scheduler_thread_trains_in_the_background_and_stops(
     _shop(workspace)
     store = open_store(workspace.settings)
     try:
-        scheduler = TrainScheduler(store, workspace.settings, check_every_s=0.05)
-        scheduler.start()
+        scheduler = TrainScheduler(store, workspace.settings)
+        worker = PeriodicWorker(
+            "train", scheduler.run_if_due, interval_s=0.05, first_run="after_interval"
+        )
+        worker.start()
         deadline = time.monotonic() + 30
         runs: tuple[int] | None = (0,)
         while runs == (0,) and time.monotonic() < deadline:
             time.sleep(0.05)
             with store.session() as s:
                 runs = s.fetchone("SELECT count(*) FROM models", step="t")
-        scheduler.stop()
-        assert runs == (1,) and not scheduler.running
+        worker.stop()
+        assert runs == (1,) and not worker.running
     finally:
         store.close()
 

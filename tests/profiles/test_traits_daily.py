@@ -8,6 +8,7 @@ from tests.conftest import Workspace
 from tests.profiles.test_traits_builtin import IDENTITIES, NOW, _an, _binh, _chi, _dung
 from tests.profiles.traits_data import computed, load
 from unicx.profiles.daily import DailyTraitsRefresh
+from unicx.runtime.worker import PeriodicWorker
 from unicx.workspace import open_store
 
 
@@ -38,9 +39,10 @@ def test_days_since_last_order_moves_once_a_day(workspace: Workspace) -> None:
 def test_background_thread_runs_and_stops(workspace: Workspace) -> None:
     store = open_store(workspace.settings)
     load(store, _an(), IDENTITIES)
-    daily = DailyTraitsRefresh(store, workspace.settings, clock=lambda: NOW, check_every_s=0.05)
-    daily.start()
-    daily.stop()
+    daily = DailyTraitsRefresh(store, workspace.settings, clock=lambda: NOW)
+    worker = PeriodicWorker("traits-daily", daily.run_if_due, interval_s=0.05)
+    worker.start()
+    worker.stop()
     assert daily.last_day() == NOW.date()
     assert computed(store, "p-an")["days_since_last_order"] == 29
     store.close()

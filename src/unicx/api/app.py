@@ -1,11 +1,12 @@
-"""The FastAPI application and its lifespan: open the store, start the writer, stop cleanly."""
+"""The FastAPI application: its routers and middleware, and a lifespan that starts the runtime
+(unicx/runtime/chain.py) and stops it cleanly."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -46,106 +47,37 @@ from unicx.auth.service import AccessService
 from unicx.config import Settings
 from unicx.ingest import enrich
 from unicx.ingest.models import Limits
-from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
-from unicx.ingest.retention import RetentionScheduler
-from unicx.ingest.writer import EventWriter
-from unicx.journeys.runtime import Messaging
-from unicx.predict.schedule import TrainScheduler
-from unicx.profiles.daily import DailyTraitsRefresh
-from unicx.profiles.pipeline import ProfileUpdater
 from unicx.runfile import RunInfo, connect_host, remove_run_info, write_run_info
-from unicx.segments.refresh import SegmentScheduler
+from unicx.runtime.chain import Runtime
 from unicx.workspace import open_store
 
 log = logging.getLogger(__name__)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def build_context(settings: Settings) -> AppContext:
+    """Open the workspace and build the runtime (nothing runs until the app starts)."""
     store = open_store(settings)
-    writer = EventWriter(
-        store,
-        flush_interval_s=settings.flush_interval_ms / 1000,
-        flush_max_events=settings.flush_max_events,
-        queue_max=settings.writer_queue_max,
-        threads=settings.writer_threads,
-    )
-    updater = ProfileUpdater(store, settings)
-    writer.on_commit = updater.notify
+    runtime = Runtime(store, settings)
     return AppContext(
-        updater=updater,
         settings=settings,
         store=store,
         access=AccessService(store),
-        writer=writer,
+        writer=runtime.writer,
         events=EventQuery(store),
         limits=Limits.from_settings(settings),
+        runtime=runtime,
+        updater=runtime.updater,
+        clock=runtime.clock,
     )
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx = context or build_context(settings)
-        app.state.ctx = ctx
-        enrich.warm_up()
-        if ctx.pool is None and settings.ingest_processes > 0:
-            ctx.pool = ValidatorPool(settings.ingest_processes, ctx.limits)
-            ctx.pool.warm_up()
-        ctx.writer.start()
-        if ctx.updater is not None:
-            ctx.updater.start()
-        daily = segment_clock = trainer = None
-        if ctx.updater is not None:
-            daily = DailyTraitsRefresh(ctx.store, settings)
-            daily.start()
-            segment_clock = SegmentScheduler(ctx.store, settings)
-            segment_clock.start()
-            trainer = TrainScheduler(ctx.store, settings)
-            trainer.start()
-        if ctx.updater is not None and settings.journeys_enabled:
-            ctx.messaging = Messaging(ctx.store, settings, ctx.clock)
-            ctx.messaging.start()
-        retention = None
-        if settings.events_retention_days is not None:
-            retention = RetentionScheduler(ctx.store, days=settings.events_retention_days)
-            retention.start()
-        pid = os.getpid()
-        url = f"http://{connect_host(settings.host)}:{settings.port}"
-        write_run_info(
-            settings.run_dir, RunInfo(pid=pid, url=url, token=ctx.access.issue_ephemeral_admin())
-        )
-        log.info("unicx serving workspace %s on %s", settings.workspace, url)
-        try:
-            yield
-        finally:
-            remove_run_info(settings.run_dir, pid=pid)
-            # Graceful stop: everything already acknowledged-to-be is flushed before exit.
-            if retention is not None:
-                retention.stop()
-            if daily is not None:
-                daily.stop()
-            if segment_clock is not None:
-                segment_clock.stop()
-            if trainer is not None:
-                trainer.stop()
-            if ctx.messaging is not None:
-                ctx.messaging.stop()
-            if ctx.recommender is not None:
-                ctx.recommender.log.flush()  # the last second of served recommendations
-            if ctx.pool is not None:
-                ctx.pool.close()
-            ctx.writer.stop()
-            if ctx.updater is not None:
-                # After the writer: its last flushes still notify the updater.
-                ctx.updater.stop()
-            ctx.store.close()
-            log.info("unicx stopped; %d events written", ctx.writer.stats.events_written)
-
     app = FastAPI(
         title="unicx",
         version=__version__,
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, context),
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -164,6 +96,42 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     app.openapi = lambda: docs.build_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=_own_limits())
     return app
+
+
+def _lifespan(settings: Settings, context: AppContext | None) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = context or build_context(settings)
+        app.state.ctx = ctx
+        enrich.warm_up()
+        ctx.runtime.start(flush_recommendations=lambda: _flush_recommendations(ctx))
+        ctx.pool, ctx.messaging = ctx.runtime.pool, ctx.runtime.messaging
+        pid = _announce(settings, ctx)
+        try:
+            yield
+        finally:
+            remove_run_info(settings.run_dir, pid=pid)
+            # Graceful stop: everything already acknowledged-to-be is flushed before exit.
+            ctx.runtime.stop()
+            log.info("unicx stopped; %d events written", ctx.writer.stats.events_written)
+
+    return lifespan
+
+
+def _announce(settings: Settings, ctx: AppContext) -> int:
+    """Write the run file the CLI finds this server by (with an admin token for it)."""
+    pid = os.getpid()
+    url = f"http://{connect_host(settings.host)}:{settings.port}"
+    token = ctx.access.issue_ephemeral_admin()
+    write_run_info(settings.run_dir, RunInfo(pid=pid, url=url, token=token))
+    log.info("unicx serving workspace %s on %s", settings.workspace, url)
+    return pid
+
+
+def _flush_recommendations(ctx: AppContext) -> None:
+    """The last second of served recommendations, into the log."""
+    if ctx.recommender is not None:
+        ctx.recommender.log.flush()
 
 
 def _own_limits() -> set[str]:

@@ -13,6 +13,7 @@ from unicx.ingest.pool import ValidatorPool
 from unicx.ingest.query import EventQuery
 from unicx.ingest.writer import EventWriter
 from unicx.profiles.pipeline import ProfileUpdater
+from unicx.runtime.chain import MessagingWorkers, Runtime
 from unicx.store import Store
 
 
@@ -24,10 +25,12 @@ class AppContext:
     writer: EventWriter
     events: EventQuery
     limits: Limits
+    # The background work (writer, profile updater, journeys, schedulers) and its status.
+    runtime: Runtime
     pool: ValidatorPool | None = None
     updater: ProfileUpdater | None = None
     # Created on first use by the recommendation routes (holds the in-memory serving index).
     recommender: Any = None
-    # The journeys' clock (movable in tests with clock_control) and the journey/outbox threads.
+    # The journeys' clock (movable in tests with clock_control) and the journey/outbox workers.
     clock: Clock = field(default_factory=Clock)
-    messaging: Any = None
+    messaging: MessagingWorkers | None = None

@@ -2,8 +2,10 @@
 
 A sync is due once its last run — asked for or scheduled — is ``every`` or longer ago on the
 messaging clock, so a test or demo that moves the clock (``clock_control``) sees the runs it
-expects. A never-run sync is due at once. Due syncs run one at a time in their own thread: a
-big segment takes seconds to diff and hash, which must not hold up journey steps or sends.
+expects. A never-run sync is due at once. Due syncs run one at a time on a thread of their own
+(the runtime's, which calls :meth:`AudienceScheduler.run_due` every :data:`CHECK_EVERY_S` and
+when woken): a big segment takes seconds to diff and hash, which must not hold up journey steps
+or sends.
 
 A run that fails (its segment was deleted, the disk is full) leaves no files and no state
 (:func:`unicx.channels.audiences.run_sync` is atomic), so it is simply tried again at the next
@@ -39,40 +41,21 @@ def due_syncs(syncs: list[AudienceSync], now: datetime) -> list[AudienceSync]:
 
 
 class AudienceScheduler:
-    def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        clock: Clock,
-        *,
-        check_every_s: float = CHECK_EVERY_S,
-    ) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock
-        self._every = check_every_s
-        self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._closing = threading.Event()
         self._failed: dict[str, str] = {}  # sync id → the error last logged for it
-        self._thread = threading.Thread(target=self._run, name="unicx-audiences", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        """Check now (the clock moved) instead of at the next interval."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(60)
+    def close(self) -> None:
+        """The server stops: run no further sync (the one running finishes)."""
+        self._closing.set()
 
     def run_due(self) -> list[SyncRun]:
         done = []
         for sync in due_syncs(list_syncs(self._store), self._clock.now()):
-            if self._stop.is_set():
+            if self._closing.is_set():
                 break
             try:
                 run = run_sync(
@@ -96,12 +79,3 @@ class AudienceScheduler:
             )
             done.append(run)
         return done
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_due()
-            except Exception:  # the store is closing or broken: try again at the next check
-                log.exception("scheduled audience syncs failed; next check in %.0f s", self._every)
-            self._wake.wait(self._every)
-            self._wake.clear()

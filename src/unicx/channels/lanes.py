@@ -3,8 +3,10 @@
 With one pool for every channel, a webhook receiver that hangs until its timeout (10 s by
 default) holds every sending thread, and e-mails, SMS and in-app messages due at the same
 moment wait behind it. A lane per channel bounds the damage to the channel whose provider is
-slow. A lane sleeps until the runtime's scout (one query per tick for the channels with due
-messages) wakes it, then claims in batches until its channel has nothing due.
+slow. A lane's :meth:`Lane.drain` runs on a thread of its own (the runtime's lane worker) when
+the scout (one query per tick for the channels with due messages) wakes it, and every
+:data:`IDLE_RECHECK_S` should a wake-up be missed; it claims in batches until its channel has
+nothing due.
 
 Claims stay one at a time across lanes (``Outbox.claim``), since caps across channels count
 what other claims approved; only sending runs in parallel.
@@ -25,7 +27,7 @@ from unicx.errors import RetryableStoreError
 log = logging.getLogger(__name__)
 DISPATCH_BATCH = 200
 GATHER_S = 0.1
-IDLE_RECHECK_S = 5.0  # a lane also looks by itself now and then, should a wake-up be missed
+IDLE_RECHECK_S = 5.0
 
 
 class Lane:
@@ -44,42 +46,28 @@ class Lane:
         self._before_claim = before_claim
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix=f"unicx-send-{name}")
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._backlog = False  # the last claim took all it asked for: more are likely due
         # Claimed ahead of the sending threads, so claims come in batches, not one by one.
         self._room = threading.Semaphore(DISPATCH_BATCH)
-        self._thread = threading.Thread(target=self._run, name=f"unicx-lane-{name}", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        """Stop claiming, let started sends finish. Claimed but not started: left 'sending',
-        queued again by ``Outbox.recover`` at the next start."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(30)
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run(self) -> None:
+    def drain(self) -> None:
+        """Claim and hand to the sending threads until the channel has nothing due."""
         while not self._stop.is_set():
-            self._wake.wait(IDLE_RECHECK_S)
-            self._wake.clear()
-            while not self._stop.is_set():  # claim until the channel has nothing due
-                try:
-                    if not self._claim_some():
-                        break
-                except RetryableStoreError as exc:
-                    log.info(
-                        "%s: claim conflicted with another writer, retrying: %s", self.name, exc
-                    )
-                except Exception:
-                    log.exception("%s: claiming messages failed; retrying", self.name)
-                    self._stop.wait(1.0)
+            try:
+                if not self._claim_some():
+                    return
+            except RetryableStoreError as exc:
+                log.info("%s: claim conflicted with another writer, retrying: %s", self.name, exc)
+
+    def close(self) -> None:
+        """Stop claiming (a drain under way returns)."""
+        self._stop.set()
+
+    def shutdown(self) -> None:
+        """Once no drain runs: let started sends finish. Claimed but not started: left
+        'sending', queued again by ``Outbox.recover`` at the next start."""
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _gather(self) -> int:
         """Free sending slots to claim for. With a backlog (the last claim was full), wait up

@@ -1,6 +1,8 @@
-"""Journeys and delivery inside a running server: the journey thread, a delivery lane per
+"""Journeys and delivery inside a running server: the journey engine, a delivery lane per
 channel (its claims and sending threads, :mod:`unicx.channels.lanes`) woken by one scout, and
-the scheduled audience syncs, sharing one clock."""
+the scheduled audience syncs, sharing one clock. The runtime (unicx/runtime/chain.py) runs
+their steps on its workers: the engine's tick, :meth:`Messaging.scout`, each lane's drain and
+the audience check."""
 
 from __future__ import annotations
 
@@ -18,8 +20,7 @@ from unicx.channels.outbox import OTHER_LANE, Outbox
 from unicx.channels.tracking import ensure_secret
 from unicx.clock import Clock
 from unicx.config import Settings
-from unicx.errors import RetryableStoreError
-from unicx.journeys.worker import JourneyEngine, JourneyWorker
+from unicx.journeys.worker import JourneyEngine
 from unicx.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ class Messaging:
         self.clock = clock
         self.engine = JourneyEngine(store, settings, clock)
         self.outbox = Outbox(store, settings, clock, recommendations=recommendations)
-        self.worker = JourneyWorker(self.engine)
         self.audiences = AudienceScheduler(store, settings, clock)
         # Steps before sends: on 2 cores and one GIL, the sending threads (building e-mails is
         # CPU work) would otherwise take the journey thread's share while it runs due steps,
@@ -54,64 +54,38 @@ class Messaging:
             )
             for name in [*channel_names(), OTHER_LANE]
         }
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._scout, name="unicx-outbox", daemon=True)
+        # Wakes a lane's worker (the runtime sets it; without one nothing drains the lanes).
+        self.wake_lane: Callable[[str], None] = lambda name: None
         if settings.crash_at:
             self.engine.crash_hook = self.outbox.crash_hook = _crash_at(settings.crash_at)
 
     def _steps_first(self) -> bool:
         return self.engine.steps_idle.wait(STEPS_FIRST_S)
 
-    def start(self) -> None:
+    def open(self) -> None:
+        """Before any worker starts: the tracking secret, and the sends a stop cut short."""
         ensure_secret(self.outbox.store)
         resumed = self.outbox.recover()
         if resumed:
             log.warning(
                 "%d messages were being sent when the server stopped; queued again", resumed
             )
-        self.worker.start()
-        for lane in self.lanes.values():
-            lane.start()
-        self._thread.start()
-        self.audiences.start()
 
-    def wake(self) -> None:
-        """Look now (after a clock move, a publish, a replay) instead of at the next tick."""
-        self.worker.wake()
-        self._wake.set()
-        self.audiences.wake()
+    def scout(self) -> None:
+        """Each tick, wake the lanes whose channel has messages due (one query for all of
+        them), and write the `sent` records still deferred (channels with no hand-over)."""
+        for name in self.outbox.due_lanes(self.clock.now()):
+            self.wake_lane(name)
+        self.outbox.flush()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self.audiences.stop()
-        self.worker.stop()
-        if self._thread.is_alive():
-            self._thread.join(30)
+    def close(self) -> None:
+        """After every worker stopped: let started sends finish, record the last ones sent."""
         for lane in self.lanes.values():
-            lane.stop()
+            lane.shutdown()
         try:
             self.outbox.flush()
         except Exception:  # left 'handed_over': the next start logs them as sent
             log.exception("recording the last sent messages failed")
-
-    def _scout(self) -> None:
-        """Each tick, wake the lanes whose channel has messages due (one query for all of
-        them), and write the `sent` records still deferred (channels with no hand-over)."""
-        interval = self.settings.journey_tick_ms / 1000
-        while not self._stop.is_set():
-            try:
-                for name in self.outbox.due_lanes(self.clock.now()):
-                    self.lanes[name].wake()
-                self.outbox.flush()
-            except RetryableStoreError as exc:
-                log.info("outbox look-up conflicted with another writer, retrying: %s", exc)
-            except Exception:
-                log.exception("outbox look-up failed; retrying")
-                self._stop.wait(1.0)
-            self._wake.wait(interval)
-            self._wake.clear()
 
 
 def _crash_at(spec: str) -> Callable[[str], None]:

@@ -1,7 +1,8 @@
-"""The journey worker: one thread that, every tick, lets people in (segment changes,
-schedules, events), reacts to events (exits, waits for an event, goals) and advances every run
-that is due — each part one transaction together with the cursor it moves, so a crash at any
-moment repeats at most the uncommitted part and never a committed step or message."""
+"""The journey worker's tick, run every ``journey_tick_ms`` by the runtime: it lets people in
+(segment changes, schedules, events), reacts to events (exits, waits for an event, goals) and
+advances every run that is due — each part one transaction together with the cursor it moves,
+so a crash at any moment repeats at most the uncommitted part and never a committed step or
+message."""
 
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from unicx.background import lower_priority
 from unicx.clock import Clock
 from unicx.config import Settings
-from unicx.errors import RetryableStoreError
 from unicx.journeys import definition as jd
 from unicx.journeys.conditions import ConditionEvaluator, event_matches, parse_properties
 from unicx.journeys.engine import Effects, Run, Stepper, StepRow, exit_run
@@ -90,7 +89,8 @@ def write_cursor(session: Session, name: str, position: str, now: datetime) -> N
 
 
 class JourneyEngine:
-    """Everything one tick does, callable directly (CLI, tests, benchmarks) or by the thread."""
+    """Everything one tick does, callable directly (CLI, tests, benchmarks) or by the runtime's
+    journeys worker (unicx/runtime/chain.py)."""
 
     def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
         self.store = store
@@ -102,6 +102,7 @@ class JourneyEngine:
         self.steps_idle = threading.Event()
         self.steps_idle.set()
         self._backlog = False
+        self.lag_s = 0.0  # how late the most overdue step of the last tick ran
 
     def tick(self, *, now: datetime | None = None, has_updater: bool = True) -> TickResult:
         now = now or self.clock.now()
@@ -122,6 +123,7 @@ class JourneyEngine:
         finally:
             self.steps_idle.set()
         self._backlog = result.runs_advanced > 0
+        self.lag_s = max(result.lags_s, default=0.0)
         return result
 
     # -- entries ------------------------------------------------------------------------
@@ -387,42 +389,3 @@ class JourneyEngine:
             if target is not None:  # a paused or archived target lets nobody in
                 entered += len(enter(s, target, [(profile_id, f"trigger:{run_id}")], now=now))
         return entered
-
-
-class JourneyWorker:
-    """The background thread running :meth:`JourneyEngine.tick` every ``journey_tick_ms``."""
-
-    def __init__(self, engine: JourneyEngine) -> None:
-        self.engine = engine
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unicx-journeys", daemon=True)
-        self.ticks = 0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        lower_priority()  # under ingest load, steps wait rather than the acks
-        interval = self.engine.settings.journey_tick_ms / 1000
-        while not self._stop.is_set():
-            try:
-                self.engine.tick()
-                self.ticks += 1
-            except RetryableStoreError as exc:
-                log.info("journey tick conflicted with another writer, retrying: %s", exc)
-            except Exception:
-                # Logged loudly and retried next tick: the state in the store is unchanged.
-                log.exception("journey tick failed; retrying")
-                time.sleep(1.0)
-            self._wake.wait(interval)
-            self._wake.clear()

@@ -1,19 +1,20 @@
 """Scheduled retraining while the server runs (setting ``train_interval_hours``).
 
 Due when the newest run of any model is older than the interval (or there is none and the
-workspace has orders). Runs in a background thread; a failed run is logged and retried at the
-next check, and the previous outputs keep serving.
+workspace has orders). The runtime calls :meth:`TrainScheduler.run_if_due` every
+:data:`CHECK_EVERY_S` on a background thread; a failed run is logged and retried, and the previous
+outputs keep serving.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from unicx.config import Settings
-from unicx.errors import ConflictError, UnicxError
+from unicx.errors import ConflictError
 from unicx.predict.service import train
 from unicx.store import Store
 
@@ -21,39 +22,19 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 600.0
 
 
+@dataclass(frozen=True)
 class TrainScheduler:
-    def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        check_every_s: float = CHECK_EVERY_S,
-    ) -> None:
-        self._store = store
-        self._settings = settings
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._every = check_every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unicx-train", daemon=True)
+    """Trains every model when the last training is older than ``train_interval_hours``."""
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(120)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
+    store: Store
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), kw_only=True)
 
     def due(self) -> bool:
-        hours = self._settings.train_interval_hours
+        hours = self.settings.train_interval_hours
         if hours <= 0:
             return False
-        with self._store.session() as s:
+        with self.store.session() as s:
             row = s.fetchone(
                 "SELECT max(trained_at), (SELECT count(*) FROM (SELECT 1 FROM events "
                 "WHERE event = 'Order Completed' LIMIT 1)) FROM models",
@@ -62,13 +43,13 @@ class TrainScheduler:
         last, has_orders = (row[0], int(row[1])) if row else (None, 0)
         if last is None:
             return has_orders > 0
-        return bool(self._clock() - last >= timedelta(hours=hours))
+        return bool(self.clock() - last >= timedelta(hours=hours))
 
     def run_if_due(self) -> bool:
         if not self.due():
             return False
         try:
-            outcomes = train(self._store, self._settings, names=None, now=self._clock())
+            outcomes = train(self.store, self.settings, names=None, now=self.clock())
         except ConflictError:
             # Someone is training right now (``unicx train``): that run counts as this one.
             log.info("scheduled training skipped: a training is already running")
@@ -76,10 +57,3 @@ class TrainScheduler:
         for o in outcomes:
             log.info("scheduled training %s: %s %s", o.model, o.status, o.message)
         return True
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self.run_if_due()
-            except UnicxError:
-                log.exception("scheduled training failed; next attempt in %.0f s", self._every)

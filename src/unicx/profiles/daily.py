@@ -3,19 +3,19 @@
 Incremental refreshes follow events, but some traits move with the calendar alone: days since
 the last order, spend in the last 30/90/365 days, RFM recency. A person who buys nothing still
 becomes "at risk". So once per local day (workspace time zone) the server refreshes every
-profile's traits, recording the day in ``workspace_meta`` so a restart does not repeat it.
+profile's traits, recording the day in ``workspace_meta`` so a restart does not repeat it. The
+runtime calls :meth:`DailyTraitsRefresh.run_if_due` at start and every :data:`CHECK_EVERY_S`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from unicx.config import Settings
-from unicx.errors import StoreError
 from unicx.profiles.traits import refresh_workspace
 from unicx.store import Store
 
@@ -25,35 +25,19 @@ DAY_KEY = "traits.refreshed_on"
 CHECK_EVERY_S = 300.0
 
 
+@dataclass(frozen=True)
 class DailyTraitsRefresh:
-    def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        check_every_s: float = CHECK_EVERY_S,
-    ) -> None:
-        self._store = store
-        self._settings = settings
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._every = check_every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unicx-traits-daily", daemon=True)
+    """Refreshes every profile's traits once per local day (``clock``: tests move it)."""
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(60)
+    store: Store
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), kw_only=True)
 
     def today(self) -> date:
-        return self._clock().astimezone(ZoneInfo(self._settings.timezone)).date()
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def last_day(self) -> date | None:
-        with self._store.session() as s:
+        with self.store.session() as s:
             row = s.fetchone(
                 "SELECT value FROM workspace_meta WHERE key = ?", [DAY_KEY], step="traits.day"
             )
@@ -65,8 +49,8 @@ class DailyTraitsRefresh:
         last = self.last_day()
         if last is not None and last >= today:
             return False
-        report = refresh_workspace(self._store, self._settings, now=self._clock())
-        with self._store.session() as s:
+        report = refresh_workspace(self.store, self.settings, now=self.clock())
+        with self.store.session() as s:
             s.execute(
                 "INSERT INTO workspace_meta VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -75,13 +59,3 @@ class DailyTraitsRefresh:
             )
         log.info("daily traits refresh for %s: %d profiles", today, report.profiles)
         return True
-
-    def _run(self) -> None:
-        # First check right away (in the background: startup does not wait), then periodically.
-        while True:
-            try:
-                self.run_if_due()
-            except StoreError:
-                log.exception("daily traits refresh failed; next attempt in %.0f s", self._every)
-            if self._stop.wait(self._every):
-                return

@@ -81,6 +81,12 @@ class PassLog:
                 self.count += 1
             self._running = None
 
+    def lag_s(self) -> float:
+        """How long the oldest commit not in a finished pass has waited, seconds."""
+        with self._lock:
+            oldest = [t for t in (self._running, self._waiting) if t is not None]
+        return max(0.0, time.time() - min(oldest)) if oldest else 0.0
+
     def status(self, *, busy: bool, after: float, limit: int) -> PipelineStatus:
         with self._lock:
             oldest = [t for t in (self._running, self._waiting) if t is not None]

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from unicx.background import lower_priority
 from unicx.config import Settings
 from unicx.identity.service import IdentityService, ResolveResult
 from unicx.profiles.downstream import chain
@@ -75,7 +75,13 @@ def _catalog_from_events(store: Store, since: datetime | None) -> None:
 
 
 class ProfileUpdater:
-    """The background thread that runs :func:`update_profiles` after ingest commits."""
+    """Runs :func:`update_profiles` after ingest commits, paced so that ingest is never starved.
+
+    The writer calls :meth:`notify` after each commit; :meth:`run_pass` (the runtime runs it on
+    a background thread, woken through :attr:`wake`) takes every commit handed over so far,
+    resolves them in one pass, then pauses (``pipeline_share``). A failed pass keeps its window
+    and raises, for the caller to retry. :attr:`after_pass` is told of every pass that ran.
+    """
 
     def __init__(self, store: Store, settings: Settings, *, batch_delay_s: float = 0.05) -> None:
         self._store = store
@@ -86,13 +92,11 @@ class ProfileUpdater:
         self._catch_up = True
         self._busy = False
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="unicx-profiles", daemon=True)
         self.passes = 0
         self.log = PassLog()
         self._last_commit = 0.0  # time.monotonic() of the last notify
-
-    def start(self) -> None:
-        self._thread.start()
+        self.wake: Callable[[], None] = _nothing  # asks for run_pass now
+        self.after_pass: Callable[[], None] = _nothing
 
     def notify(self, earliest: datetime) -> None:
         """Writer hook: events received at/after ``earliest`` were just committed."""
@@ -102,19 +106,23 @@ class ProfileUpdater:
             if self._pending is None or earliest < self._pending:
                 self._pending = earliest
             self._cond.notify()
+        self.wake()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def close(self) -> None:
+        """The server stops: end a pause now (work already handed over still runs)."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
 
     def status(self, *, after: float = 0.0, limit: int = 1000) -> PipelineStatus:
         """Lag and recent passes, for GET /v1/pipeline and the ingest benchmark."""
         with self._cond:
             busy = self._busy
         return self.log.status(busy=busy, after=after, limit=limit)
+
+    def lag_s(self) -> float:
+        """How long the oldest commit not yet in profiles has waited (0: caught up)."""
+        return self.log.lag_s()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """True once nothing is pending or running (for tests and graceful stops)."""
@@ -126,6 +134,48 @@ class ProfileUpdater:
                     return False
                 self._cond.wait(left)
         return True
+
+    def run_pass(self) -> bool:
+        """One pass over every commit handed over so far, then the pause; False if none was
+        waiting. The first pass catches up from the watermark of the last server run."""
+        taken = self._take()
+        if taken is None:
+            return False
+        catch_up, since, began = taken
+        started = datetime.now(UTC)
+        ok = False
+        try:
+            update_profiles(self._store, self._settings, since=None if catch_up else since)
+            _write_watermark(self._store, started - timedelta(seconds=1))
+            self.passes += 1
+            ok = True
+        finally:
+            self._finish(catch_up, since, began, ok=ok)
+        self.after_pass()
+        self._pause(time.time() - began)
+        return True
+
+    def _take(self) -> tuple[bool, datetime | None, float] | None:
+        with self._cond:
+            if self._pending is None and not self._catch_up:
+                return None
+            catch_up, since = self._catch_up, self._pending
+            self._catch_up, self._pending, self._busy = False, None, True
+            return catch_up, since, self.log.begin()
+
+    def _finish(self, catch_up: bool, since: datetime | None, began: float, *, ok: bool) -> None:
+        if not ok:
+            # Keep the window for the retry: losing it would leave events unresolved.
+            if since is not None:
+                self.notify(since)
+            else:
+                with self._cond:
+                    self._catch_up = True
+        window = None if catch_up or since is None else since.timestamp()
+        self.log.end(began, window, ok=ok)
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
 
     def _pause(self, last_pass_s: float) -> None:
         """Wait after a pass so that passes take at most ``pipeline_share`` of the time: under
@@ -141,40 +191,6 @@ class ProfileUpdater:
                     return
                 self._cond.wait(min(left, QUIET_S))
 
-    def _take(self) -> tuple[bool, datetime | None, float] | None:
-        with self._cond:
-            while self._pending is None and not self._catch_up and not self._stopping:
-                self._cond.wait()
-            if self._stopping and self._pending is None:
-                return None
-            catch_up, since = self._catch_up, self._pending
-            self._catch_up, self._pending, self._busy = False, None, True
-            return catch_up, since, self.log.begin()
 
-    def _run(self) -> None:
-        lower_priority()  # under ingest load the profiles lag, not the acks
-        while (taken := self._take()) is not None:
-            catch_up, since, began = taken
-            started = datetime.now(UTC)
-            ok = False
-            try:
-                update_profiles(self._store, self._settings, since=None if catch_up else since)
-                _write_watermark(self._store, started - timedelta(seconds=1))
-                self.passes += 1
-                ok = True
-            except Exception:
-                # Keep the window and try again: losing it would leave events unresolved.
-                log.exception("profile update pass failed; retrying in 1 s")
-                time.sleep(1.0)
-                with self._cond:
-                    if since is not None:
-                        self.notify(since)
-                    else:
-                        self._catch_up = True
-            finally:
-                window = None if catch_up or since is None else since.timestamp()
-                self.log.end(began, window, ok=ok)
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
-            self._pause(time.time() - began)
+def _nothing() -> None:
+    """No runtime attached (tests, the CLI): nobody to wake or tell."""

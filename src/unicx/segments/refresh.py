@@ -11,21 +11,16 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from unicx.config import Settings
-from unicx.errors import StoreError
 from unicx.segments.compiler import used_params
 from unicx.segments.membership import Delta, Live, apply_all
 from unicx.segments.models import RefreshResult
 from unicx.segments.registry import dependents, live_segments
 from unicx.store import Session, Store
-
-log = logging.getLogger(__name__)
 
 
 def _workspace(session: Session) -> str:
@@ -142,8 +137,9 @@ def run_global(store: Store, settings: Settings, *, now: datetime | None = None)
 
 
 class SegmentScheduler:
-    """The server's clock for segments: window edges every ``segments_edge_interval_s``,
-    rank/launch-dependent segments every ``segments_global_interval_s``."""
+    """The server's clock for segments: :meth:`tick` (the runtime runs it every
+    ``segments_edge_interval_s``) re-evaluates the profiles whose window edges passed, and every
+    ``segments_global_interval_s`` also the rank/launch-dependent segments in full."""
 
     def __init__(
         self,
@@ -155,28 +151,12 @@ class SegmentScheduler:
         self._store = store
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unicx-segments", daemon=True)
+        self._last_global = time.monotonic()
         self.ticks = 0
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(60)
-
-    def _run(self) -> None:
-        every = self._settings.segments_edge_interval_s
-        global_every = self._settings.segments_global_interval_s
-        last_global = time.monotonic()
-        while not self._stop.wait(every):
-            try:
-                run_edges(self._store, self._settings, now=self._clock())
-                if time.monotonic() - last_global >= global_every:
-                    run_global(self._store, self._settings, now=self._clock())
-                    last_global = time.monotonic()
-                self.ticks += 1
-            except StoreError:
-                log.exception("segment scheduler tick failed; next in %.0f s", every)
+    def tick(self) -> None:
+        run_edges(self._store, self._settings, now=self._clock())
+        if time.monotonic() - self._last_global >= self._settings.segments_global_interval_s:
+            run_global(self._store, self._settings, now=self._clock())
+            self._last_global = time.monotonic()
+        self.ticks += 1

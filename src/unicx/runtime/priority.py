@@ -1,4 +1,5 @@
-"""Background threads yield the CPU to the request path.
+"""Background threads yield the CPU to the request path: a ``PeriodicWorker`` lowers its own
+thread's priority when it starts (unless it asks not to).
 
 On a small machine the event loop and the ingest writer share two cores with the realtime
 pipeline and the journey threads; the scheduler should give those a smaller share when all of
