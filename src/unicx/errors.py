@@ -1,7 +1,9 @@
 """The unicx error tree.
 
-Domain code raises these; only ``unicx.api`` maps them to HTTP status codes and only
-``unicx.cli`` maps them to exit codes. ``retryable`` tells a caller whether the same call may
+Domain code raises these; only ``unicx.cli`` maps them to exit codes. ``HTTP_STATUS`` is the
+one table between classes and HTTP answers: ``unicx.api`` answers an error with
+:func:`status_for`, and the CLI, talking to a running server, turns the answer back into the
+same class with :func:`error_from_answer`. ``retryable`` tells a caller whether the same call may
 succeed later (a lock held by another process, a write conflict) or never will (bad input).
 """
 
@@ -129,3 +131,64 @@ class IssueList:
 
     def add(self, field_path: str, rule: str, message: str) -> None:
         self.items.append(FieldIssue(field_path, rule, message))
+
+
+class UnavailableError(UnicxError):
+    """The server answered 503 with an error this table does not name (a domain's own, such as
+    ingest's ``overloaded``); the same call may succeed shortly."""
+
+    code = "unavailable"
+    retryable = True
+
+
+# Subclasses before their parents: the first row an error is an instance of decides. Errors
+# not listed (or listed with a 5xx) answer 503 when retryable, else 500.
+HTTP_STATUS: tuple[tuple[type[UnicxError], int], ...] = (
+    (PayloadTooLargeError, 413),
+    (UnsupportedMediaError, 415),
+    (ValidationError, 400),
+    (AuthError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (WorkspaceLockedError, 503),
+    (ShuttingDownError, 503),
+    (RetryableStoreError, 503),
+    (UnavailableError, 503),
+    (ConstraintViolationError, 500),
+    (StoreError, 500),
+    (ConfigError, 500),
+)
+
+
+def status_for(exc: UnicxError) -> int:
+    """The HTTP status the API answers ``exc`` with."""
+    return status_of(type(exc))
+
+
+def status_of(cls: type[UnicxError]) -> int:
+    for listed, status in HTTP_STATUS:
+        if status < 500 and issubclass(cls, listed):
+            return status
+    return 503 if cls.retryable else 500
+
+
+def _class_for(status: int, code: str) -> type[UnicxError]:
+    exact = [cls for cls, _ in HTTP_STATUS if cls.code == code and status_of(cls) == status]
+    nearest = [cls for cls, st in HTTP_STATUS if st == status and st < 500]
+    if exact or nearest:
+        return (exact or nearest)[0]
+    return UnavailableError if status == 503 else UnicxError
+
+
+def error_from_answer(
+    status: int, *, code: str, message: str, issues: list[FieldIssue] | None = None
+) -> UnicxError:
+    """The UnicxError an API error answer stands for: the same class (a 503 stays retryable,
+    a 400 keeps its field issues); the answer's code is kept when the class is only the
+    nearest kind (a domain's own error, or a 404 for an unknown path)."""
+    cls = _class_for(status, code)
+    exc = cls(message, issues=issues) if issubclass(cls, ValidationError) else cls(message)
+    if code and code != cls.code:
+        exc.code = code
+    return exc

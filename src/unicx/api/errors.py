@@ -1,4 +1,5 @@
-"""The only place UnicxError subclasses become HTTP status codes."""
+"""UnicxError subclasses as HTTP answers; which status each gets is the table in
+:mod:`unicx.errors` (the CLI reads answers back through the same table)."""
 
 from __future__ import annotations
 
@@ -11,38 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from unicx.errors import (
-    AuthError,
-    ConflictError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    StoreError,
-    UnicxError,
-    UnsupportedMediaError,
-    ValidationError,
-)
+from unicx.errors import StoreError, UnicxError, ValidationError, status_for
 
 log = logging.getLogger(__name__)
-
-_STATUS: tuple[tuple[type[UnicxError], int], ...] = (
-    (PayloadTooLargeError, 413),
-    (UnsupportedMediaError, 415),
-    (ValidationError, 400),
-    (AuthError, 401),
-    (PermissionDeniedError, 403),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-)
-
-
-def status_for(exc: UnicxError) -> int:
-    for cls, status in _STATUS:
-        if isinstance(exc, cls):
-            return status
-    if exc.retryable:
-        return 503
-    return 500
 
 
 def json_response(

@@ -5,39 +5,19 @@ Runs on the workspace directly, or through the API when a server holds it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
-from pydantic import BaseModel
 from rich.table import Table
 
 from unicx.channels.audiences import create_sync, list_runs, list_syncs, run_sync, update_sync
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
-from unicx.config import Settings
+from unicx.cli.client import Operation, api, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.errors import FieldIssue, ValidationError
-from unicx.store import Store
 
 app = typer.Typer(help="Ad audiences: segment → ad platform customer lists.", no_args_is_help=True)
 SyncArg = Annotated[str, typer.Argument(help="Sync id or name.")]
-
-
-def _run(
-    workspace: Path, local: Callable[[Store, Settings], Any], method: str, path: str, **kw: Any
-) -> Any:
-    """``local`` on the workspace, or the API call when a server holds it; plain JSON back."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            return target.call(method, path, **kw)
-        result = local(target, settings)
-    if isinstance(result, list):
-        return [r.model_dump(mode="json") for r in result]
-    assert isinstance(result, BaseModel)
-    return result.model_dump(mode="json")
 
 
 def _config(text: str) -> dict[str, Any]:
@@ -70,15 +50,13 @@ def create(
     """Define a sync of a segment to an ad platform."""
     cfg = _config(config)
     body = {"name": name, "segment": segment, "destination": destination, "config": cfg}
-    data = _run(
-        workspace,
+    op = Operation(
         lambda store, _: create_sync(
             store, name=name, segment_ref=segment, destination=destination, config=cfg
         ),
-        "POST",
-        "/v1/audiences",
-        json=body,
+        api("POST", "/v1/audiences", json=body),
     )
+    data = run_plain(workspace, op)
     if as_json:
         typer.echo(json.dumps(data))
         return
@@ -89,7 +67,8 @@ def create(
 @reports_errors
 def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Every audience sync."""
-    data = _run(workspace, lambda store, _: list_syncs(store), "GET", "/v1/audiences")
+    op = Operation(lambda store, _: list_syncs(store), api("GET", "/v1/audiences"))
+    data = run_plain(workspace, op)
     if as_json:
         typer.echo(json.dumps(data))
         return
@@ -110,13 +89,11 @@ def configure(
 ) -> None:
     """Replace a sync's config (identifiers, schedule)."""
     cfg = _config(config)
-    data = _run(
-        workspace,
+    op = Operation(
         lambda store, _: update_sync(store, sync_ref, cfg),
-        "PATCH",
-        f"/v1/audiences/{quote(sync_ref, safe='')}",
-        json={"config": cfg},
+        api("PATCH", f"/v1/audiences/{quote(sync_ref, safe='')}", json={"config": cfg}),
     )
+    data = run_plain(workspace, op)
     if as_json:
         typer.echo(json.dumps(data))
         return
@@ -134,13 +111,11 @@ def sync(
     as_json: JsonOpt = False,
 ) -> None:
     """Write the sync's files now (full: every member; delta: add and remove files)."""
-    data = _run(
-        workspace,
+    op = Operation(
         lambda store, settings: run_sync(store, settings, sync_ref, mode=mode),
-        "POST",
-        f"/v1/audiences/{quote(sync_ref, safe='')}/sync",
-        params={"mode": mode},
+        api("POST", f"/v1/audiences/{quote(sync_ref, safe='')}/sync", params={"mode": mode}),
     )
+    data = run_plain(workspace, op)
     if as_json:
         typer.echo(json.dumps(data))
         return
@@ -154,7 +129,9 @@ def sync(
 def runs(workspace: WorkspaceOpt, sync_ref: SyncArg, as_json: JsonOpt = False) -> None:
     """The sync's runs, newest first."""
     path = f"/v1/audiences/{quote(sync_ref, safe='')}/runs"
-    data = _run(workspace, lambda store, _: list_runs(store, sync_ref), "GET", path)
+    data = run_plain(
+        workspace, Operation(lambda store, _: list_runs(store, sync_ref), api("GET", path))
+    )
     if as_json:
         typer.echo(json.dumps(data))
         return

@@ -1,7 +1,8 @@
-"""Shared CLI plumbing: the workspace option, settings, error reporting."""
+"""Shared CLI plumbing: the workspace option, settings, error reporting, JSON output."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -10,9 +11,10 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from unicx.config import Settings, load_settings
-from unicx.errors import UnicxError
+from unicx.errors import UnicxError, ValidationError
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -54,3 +56,26 @@ def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from exc
 
     return wrapper
+
+
+def shows_issues(fn: Callable[P, R]) -> Callable[P, R]:
+    """Like reports_errors, and every issue of a ValidationError on its own line (the
+    message names only the first few)."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}")
+            for i in exc.issues:
+                if f"{i.field}: {i.message}" not in exc.message:
+                    err_console.print(f"  {escape(i.field)}: {escape(i.message)}")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def echo(data: Any) -> None:
+    """Plain JSON values as one line of JSON."""
+    typer.echo(json.dumps(data, ensure_ascii=False))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
+from pydantic import TypeAdapter
 
-from unicx.cli.backend import Backend, open_backend
+from unicx.cli.client import Client, Operation, RemoteClient, api, open_client, run
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.errors import ConfigError
-from unicx.ingest.query import MAX_LIST_LIMIT, EventPublic
+from unicx.ingest.query import MAX_LIST_LIMIT, EventPage, EventPublic, EventQuery
+from unicx.ingest.retention import prune_events
 
 app = typer.Typer(help="Look at stored events.", no_args_is_help=True)
 
@@ -22,13 +24,38 @@ _LOOKBACK = timedelta(seconds=5)
 MAX_TAIL = 100_000
 
 
-def _newest(backend: Backend, limit: int) -> list[EventPublic]:
+def list_events(
+    *, limit: int, since: datetime | None, cursor: str | None = None
+) -> Operation[EventPage]:
+    """A page of events, newest first; the next page's cursor comes in a header."""
+    given = {"limit": limit, "since": since.isoformat() if since else None, "cursor": cursor}
+    req = api("GET", "/v1/events", params={k: v for k, v in given.items() if v is not None})
+
+    def remote(client: RemoteClient) -> EventPage:
+        res = client.send(req)
+        events = TypeAdapter(list[EventPublic]).validate_json(res.content)
+        return EventPage(events, res.headers.get("X-Next-Cursor"))
+
+    return Operation(
+        lambda store, _: EventQuery(store).page(limit=limit, since=since, cursor=cursor), remote
+    )
+
+
+def prune(days: int) -> Operation[int]:
+    def remote(client: RemoteClient) -> int:
+        req = api("POST", "/v1/events/prune", json={"older_than_days": days})
+        return int(client.fetch(req)["deleted"])
+
+    return Operation(lambda store, _: prune_events(store, older_than_days=days), remote)
+
+
+def _newest(client: Client, limit: int) -> list[EventPublic]:
     """The ``limit`` newest events, newest first, following the API's cursor past one page."""
     out: list[EventPublic] = []
     cursor: str | None = None
     while len(out) < limit:
-        page = backend.list_events(
-            limit=min(MAX_LIST_LIMIT, limit - len(out)), since=None, cursor=cursor
+        page = client.run(
+            list_events(limit=min(MAX_LIST_LIMIT, limit - len(out)), since=None, cursor=cursor)
         )
         out += page.events
         if page.next_cursor is None:
@@ -65,8 +92,8 @@ def tail(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the newest events, oldest first; with --follow, keep printing new ones."""
-    with open_backend(settings_for(workspace)) as backend:
-        latest = list(reversed(_newest(backend, limit)))
+    with open_client(settings_for(workspace)) as client:
+        latest = list(reversed(_newest(client, limit)))
         _emit(latest, as_json)
         seen = {(e.sourceId, e.messageId) for e in latest}
         last = latest[-1].receivedAt if latest else None
@@ -75,7 +102,7 @@ def tail(
             since = last - _LOOKBACK if last else None
             fresh = [
                 e
-                for e in reversed(backend.list_events(limit=1000, since=since).events)
+                for e in reversed(client.run(list_events(limit=1000, since=since)).events)
                 if (e.sourceId, e.messageId) not in seen
             ]
             _emit(fresh, as_json)
@@ -88,7 +115,7 @@ def tail(
 
 @app.command("prune")
 @reports_errors
-def prune(
+def prune_cmd(
     workspace: WorkspaceOpt,
     older_than_days: Annotated[
         int | None,
@@ -103,6 +130,5 @@ def prune(
     days = older_than_days or settings.events_retention_days
     if days is None:
         raise ConfigError("give --older-than-days or set events_retention_days")
-    with open_backend(settings) as backend:
-        deleted = backend.prune_events(older_than_days=days)
+    deleted = run(workspace, prune(days))
     console.print(f"deleted {deleted} events older than {days} days")

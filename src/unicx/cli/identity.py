@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from unicx.cli import identity_match
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.identity.service import IdentityService
 from unicx.profiles.pipeline import update_profiles
 
@@ -34,13 +34,12 @@ def _print(data: Any, as_json: bool) -> None:
 @reports_errors
 def rebuild(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Rebuild every profile from all events and links (profile ids change)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            data = target.call("POST", "/v1/identity/rebuild")
-        else:
-            with console.status("rebuilding identity graph…"):
-                data = IdentityService(target, settings).rebuild().summary()
+    op = Operation(
+        lambda store, settings: IdentityService(store, settings).rebuild().summary(),
+        api("POST", "/v1/identity/rebuild"),
+    )
+    with console.status("rebuilding identity graph…"):
+        data = run_plain(workspace, op)
     _print(data, as_json)
 
 
@@ -48,12 +47,11 @@ def rebuild(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
 @reports_errors
 def resolve(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Resolve events not yet resolved (the server does this continuously)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            data = target.call("POST", "/v1/identity/resolve")
-        else:
-            data = update_profiles(target, settings).summary()
+    op = Operation(
+        lambda store, settings: update_profiles(store, settings).summary(),
+        api("POST", "/v1/identity/resolve"),
+    )
+    data = run_plain(workspace, op)
     _print(data, as_json)
 
 
@@ -66,18 +64,14 @@ def merges(
     as_json: JsonOpt = False,
 ) -> None:
     """Recorded merges, newest first (which profiles, why, when, undone or not)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            params: dict[str, Any] = {"limit": limit}
-            if profile_id:
-                params["profile_id"] = profile_id
-            rows = target.call("GET", "/v1/identity/merges", params=params)
-        else:
-            found = IdentityService(target, settings).list_merges(
-                profile_id=profile_id, limit=limit
-            )
-            rows = [m.model_dump(mode="json") for m in found]
+    params: dict[str, Any] = {"limit": limit} | ({"profile_id": profile_id} if profile_id else {})
+    op = Operation(
+        lambda store, settings: IdentityService(store, settings).list_merges(
+            profile_id=profile_id, limit=limit
+        ),
+        api("GET", "/v1/identity/merges", params=params),
+    )
+    rows = run_plain(workspace, op)
     if as_json:
         _print(rows, True)
         return
@@ -99,14 +93,13 @@ def conflicts(
     as_json: JsonOpt = False,
 ) -> None:
     """Links merge protection refused (shared devices, too many ids of one type)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            params = {"status": status, "limit": limit}
-            rows = target.call("GET", "/v1/identity/conflicts", params=params)
-        else:
-            found = IdentityService(target, settings).list_conflicts(status=status, limit=limit)
-            rows = [c.model_dump(mode="json") for c in found]
+    op = Operation(
+        lambda store, settings: IdentityService(store, settings).list_conflicts(
+            status=status, limit=limit
+        ),
+        api("GET", "/v1/identity/conflicts", params={"status": status, "limit": limit}),
+    )
+    rows = run_plain(workspace, op)
     if as_json:
         _print(rows, True)
         return
@@ -127,13 +120,11 @@ def unmerge(
     as_json: JsonOpt = False,
 ) -> None:
     """Undo a merge: its identifiers go back and the pair is blocked from merging again."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            data = target.call("POST", f"/v1/identity/merges/{merge_id}/undo")
-        else:
-            record = IdentityService(target, settings).unmerge(merge_id, actor=CLI_ACTOR)
-            data = record.model_dump(mode="json")
+    op = Operation(
+        lambda store, settings: IdentityService(store, settings).unmerge(merge_id, actor=CLI_ACTOR),
+        api("POST", f"/v1/identity/merges/{merge_id}/undo"),
+    )
+    data = run_plain(workspace, op)
     if as_json:
         _print(data, True)
     else:

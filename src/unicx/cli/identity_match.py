@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.identity.matching import MatchReport, match_profiles
 from unicx.identity.reviews import Review, decide_review, list_reviews
 
@@ -38,14 +38,14 @@ def match(
     as_json: JsonOpt = False,
 ) -> None:
     """Match profiles that share no identifier: merge sure pairs, queue likely ones."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            body = {"profile_ids": profile or None}
-            report = MatchReport(**target.call("POST", "/v1/identity/match", json=body))
-        else:
-            with console.status("matching profiles…"):
-                report = match_profiles(target, settings, profile_ids=profile, actor=CLI_ACTOR)
+    op = Operation(
+        lambda store, settings: match_profiles(
+            store, settings, profile_ids=profile, actor=CLI_ACTOR
+        ),
+        api("POST", "/v1/identity/match", MatchReport, json={"profile_ids": profile or None}),
+    )
+    with console.status("matching profiles…"):
+        report = run(workspace, op)
     if as_json:
         typer.echo(report.model_dump_json())
         return
@@ -77,16 +77,13 @@ def reviews_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Pairs waiting for a decision, most likely first."""
-    settings = settings_for(workspace)
     wanted = None if status == "all" else status
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            params: dict[str, Any] = {"limit": limit}
-            if wanted:
-                params["status"] = wanted
-            rows = [Review(**r) for r in target.call("GET", "/v1/identity/reviews", params=params)]
-        else:
-            rows = list_reviews(target, status=wanted, limit=limit)
+    params: dict[str, Any] = {"limit": limit} | ({"status": wanted} if wanted else {})
+    op = Operation(
+        lambda store, _: list_reviews(store, status=wanted, limit=limit),
+        api("GET", "/v1/identity/reviews", list[Review], params=params),
+    )
+    rows = run(workspace, op)
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
     else:
@@ -94,13 +91,14 @@ def reviews_list(
 
 
 def _decide(workspace: WorkspaceOpt, pair_id: str, *, accept: bool, as_json: bool) -> None:
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            body = {"decision": "accept" if accept else "reject"}
-            review = Review(**target.call("POST", f"/v1/identity/reviews/{pair_id}", json=body))
-        else:
-            review = decide_review(target, settings, pair_id, accept=accept, actor=CLI_ACTOR)
+    body = {"decision": "accept" if accept else "reject"}
+    op = Operation(
+        lambda store, settings: decide_review(
+            store, settings, pair_id, accept=accept, actor=CLI_ACTOR
+        ),
+        api("POST", f"/v1/identity/reviews/{pair_id}", Review, json=body),
+    )
+    review = run(workspace, op)
     if as_json:
         typer.echo(review.model_dump_json())
     else:

@@ -17,8 +17,8 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, RemoteClient, api, run
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.config import Settings
 from unicx.errors import ValidationError
 from unicx.profiles.imports import ImportKind, ImportReport, list_imports, parse_mapping, run_import
@@ -72,7 +72,7 @@ def profiles(
 ) -> None:
     """Import customer records (CRM export): one identify event per row, then matching."""
     options = _options(mapping, encoding, max_errors, date_order, keep_unmapped=keep_unmapped)
-    _import("profiles", file, settings_for(workspace), options, as_json)
+    _import("profiles", file, workspace, options, as_json)
 
 
 @app.command("orders")
@@ -88,19 +88,17 @@ def orders(
 ) -> None:
     """Import order lines: one Order Completed (or Order Refunded) event per line."""
     options = _options(mapping, encoding, max_errors, date_order, keep_unmapped=False)
-    _import("orders", file, settings_for(workspace), options, as_json)
+    _import("orders", file, workspace, options, as_json)
 
 
 @app.command("list")
 @reports_errors
 def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Past imports, newest first."""
-    with open_target(settings_for(workspace)) as target:
-        if isinstance(target, Store):
-            reports = list_imports(target)
-        else:
-            data = target.call("GET", "/v1/imports")
-            reports = [ImportReport.model_validate(r) for r in data]
+    op = Operation(
+        lambda store, _: list_imports(store), api("GET", "/v1/imports", list[ImportReport])
+    )
+    reports = run(workspace, op)
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in reports], ensure_ascii=False))
         return
@@ -137,15 +135,15 @@ def _options(
 
 
 def _import(
-    kind: ImportKind, file: Path, settings: Settings, options: dict[str, Any], as_json: bool
+    kind: ImportKind, file: Path, workspace: Path, options: dict[str, Any], as_json: bool
 ) -> None:
     if not file.is_file():
         raise ValidationError(f"no such file: {file}")
-    with open_target(settings) as target:
-        if isinstance(target, Store):
-            report = _local(target, settings, kind, file, options, quiet=as_json)
-        else:
-            report = _remote(target, kind, file, options, quiet=as_json)
+    op = Operation(
+        lambda store, settings: _local(store, settings, kind, file, options, quiet=as_json),
+        lambda client: _remote(client, kind, file, options, quiet=as_json),
+    )
+    report = run(workspace, op)
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
     else:
@@ -180,7 +178,7 @@ def _local(
 
 
 def _remote(
-    remote: RemoteBackend, kind: ImportKind, file: Path, options: dict[str, Any], *, quiet: bool
+    remote: RemoteClient, kind: ImportKind, file: Path, options: dict[str, Any], *, quiet: bool
 ) -> ImportReport:
     form = {"kind": kind, "date_order": options["date_order"]}
     if options["mapping"]:
@@ -192,8 +190,8 @@ def _remote(
         nullcontext() if quiet else console.status(f"uploading {file.name}; the server imports it")
     )
     with status, file.open("rb") as fh:
-        data = remote.call("POST", "/v1/imports", data=form, files={"file": (file.name, fh)})
-    return ImportReport.model_validate(data)
+        res = remote.send(api("POST", "/v1/imports"), data=form, files={"file": (file.name, fh)})
+    return ImportReport.model_validate_json(res.content)
 
 
 def _print(r: ImportReport) -> None:

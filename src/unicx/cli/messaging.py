@@ -22,12 +22,12 @@ from unicx.channels.config import read_config, redacted, save_config
 from unicx.channels.deadletter import MAX_DEAD_PAGE, list_dead, replay
 from unicx.channels.person_token import read_secret
 from unicx.channels.policy import check_policy, read_policy, save_policy
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
-from unicx.cli.journeys import echo, plain, read_tree, remote_call, run_on, shows_issues
+from unicx.cli.client import Operation, RemoteClient, api, run_call, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, echo, reports_errors, shows_issues
 from unicx.config import Settings
 from unicx.errors import NotFoundError
 from unicx.store import Store
+from unicx.yamlfile import read_mapping
 
 app = typer.Typer(
     help="Messaging: channel configs, policy, message log, dead letters.", no_args_is_help=True
@@ -46,11 +46,21 @@ def _known(name: str) -> None:
         raise NotFoundError(f"unknown channel {name!r}; channels: {', '.join(channel_names())}")
 
 
-def _channels_local(store: Store) -> list[dict[str, Any]]:
+def _channels_local(store: Store, _: Settings) -> list[dict[str, Any]]:
     with store.session() as s:
         return [
             _describe(name) | {"config": redacted(read_config(s, name))} for name in channel_names()
         ]
+
+
+def _channels_remote(client: RemoteClient) -> list[dict[str, Any]]:
+    """The API lists channels without their configs: one more request per channel."""
+    keys = ("name", "address", "required_parts", "optional_parts")
+    return [
+        {k: c[k] for k in keys}
+        | {"config": client.fetch(api("GET", f"/v1/channels/{c['name']}"))["config"]}
+        for c in client.fetch(api("GET", "/v1/channels"))
+    ]
 
 
 def _describe(name: str) -> dict[str, Any]:
@@ -68,15 +78,7 @@ def _describe(name: str) -> dict[str, Any]:
 @reports_errors
 def channels(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Every channel with its message parts and its config (secrets hidden)."""
-    with open_target(settings_for(workspace)) as target:
-        if isinstance(target, RemoteBackend):
-            data = [
-                {k: c[k] for k in ("name", "address", "required_parts", "optional_parts")}
-                | {"config": remote_call(target, "GET", f"/v1/channels/{c['name']}")["config"]}
-                for c in remote_call(target, "GET", "/v1/channels")
-            ]
-        else:
-            data = plain(_channels_local(target))
+    data = run_plain(workspace, Operation(_channels_local, _channels_remote))
     if as_json:
         echo(data)
         return
@@ -111,7 +113,7 @@ def channel_set(
 ) -> None:
     """Replace a channel's provider config with a YAML/JSON file (fields: the channel's docs)."""
     _known(name)
-    raw = read_tree(file, what="a channel config")
+    raw = read_mapping(file, what="a channel config")
     raw = raw["config"] if set(raw) == {"config"} and isinstance(raw["config"], dict) else raw
 
     def local(store: Store, settings: Settings) -> Any:
@@ -119,7 +121,7 @@ def channel_set(
             saved = save_config(s, name, raw, now=_now(), allow=settings.outbound_allow)
             return {"channel": name, "config": redacted(saved)}
 
-    data = run_on(workspace, local, "PUT", f"/v1/channels/{name}", json={"config": raw})
+    data = run_call(workspace, local, "PUT", f"/v1/channels/{name}", json={"config": raw})
     if as_json:
         echo(data)
         return
@@ -136,7 +138,7 @@ def policy(workspace: WorkspaceOpt, as_json: JsonOpt = True) -> None:
         with store.session() as s:
             return read_policy(s).model_dump(mode="json")
 
-    echo(run_on(workspace, local, "GET", "/v1/messaging/policy"))
+    echo(run_call(workspace, local, "GET", "/v1/messaging/policy"))
 
 
 @app.command("policy-set")
@@ -145,7 +147,7 @@ def policy(workspace: WorkspaceOpt, as_json: JsonOpt = True) -> None:
 def policy_set(workspace: WorkspaceOpt, file: FileArg, as_json: JsonOpt = False) -> None:
     """Replace the policy with a YAML/JSON file; contradicting rules are refused with their
     path."""
-    raw = read_tree(file, what="a messaging policy")
+    raw = read_mapping(file, what="a messaging policy")
     raw = raw["policy"] if set(raw) == {"policy"} and isinstance(raw["policy"], dict) else raw
 
     def local(store: Store, _: Any) -> Any:
@@ -154,7 +156,7 @@ def policy_set(workspace: WorkspaceOpt, file: FileArg, as_json: JsonOpt = False)
             save_policy(s, checked, now=_now())
         return checked.model_dump(mode="json")
 
-    data = run_on(workspace, local, "PUT", "/v1/messaging/policy", json={"policy": raw})
+    data = run_call(workspace, local, "PUT", "/v1/messaging/policy", json={"policy": raw})
     if as_json:
         echo(data)
         return
@@ -175,7 +177,7 @@ def messages(
 ) -> None:
     """The message log, newest first, with what happened to each message afterwards."""
     filters = {"profile_id": profile, "journey": journey, "channel": channel, "status": status}
-    data = run_on(
+    data = run_call(
         workspace,
         lambda store, _: log_service.message_log(
             store, profile_id=profile, journey=journey, channel=channel, status=status, limit=limit
@@ -211,7 +213,7 @@ def dead(
 ) -> None:
     """Messages whose retries ran out, most recent first (replay them once fixed)."""
     params: dict[str, Any] = {"limit": limit} | ({"channel": channel} if channel else {})
-    data = run_on(
+    data = run_call(
         workspace,
         lambda store, _: list_dead(store, channel=channel, limit=limit),
         "GET",
@@ -242,7 +244,7 @@ def replay_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Queue a dead or failed message again (attempts reset, due now)."""
-    data = run_on(
+    data = run_call(
         workspace,
         lambda store, _: replay(store, message_id, now=_now()),
         "POST",
@@ -262,7 +264,7 @@ def replay_cmd(
 def person_token_secret(workspace: WorkspaceOpt) -> None:
     """The secret the site's backend signs user ids with, for the web/in-app inbox (keep it on
     the server; docs/channels-inapp-ads.md has the Python and Node lines that use it)."""
-    data = run_on(
+    data = run_call(
         workspace,
         lambda store, _: {"secret": read_secret(store)},
         "GET",

@@ -8,18 +8,16 @@ when a server holds the workspace. Offer files are YAML or JSON: one offer or a 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, RemoteClient, api, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.config import Settings
 from unicx.errors import FieldIssue, ValidationError
 from unicx.personalize import sensitive
@@ -32,25 +30,6 @@ from unicx.store import Store
 app = typer.Typer(help="Offers and content blocks: define, validate, decide.", no_args_is_help=True)
 FileArg = Annotated[Path, typer.Argument(exists=True, help="A YAML or JSON offer file.")]
 OfferArg = Annotated[str, typer.Argument(help="Offer id or name.")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _run(
-    workspace: Path, local: Callable[[Store, Settings], Any], method: str, path: str, **kw: Any
-) -> Any:
-    """``local`` on the workspace, or the API call when a server holds it; plain JSON back."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            return target.call(method, path, **kw)
-        return _plain(local(target, settings))
 
 
 def _echo(data: Any) -> None:
@@ -82,7 +61,9 @@ def _now() -> datetime:
 @reports_errors
 def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Active offers by placement."""
-    data = _run(workspace, lambda st, _: OfferService(st).all(), "GET", "/v1/offers")
+    data = run_plain(
+        workspace, Operation(lambda st, _: OfferService(st).all(), api("GET", "/v1/offers"))
+    )
     if as_json:
         _echo(data)
         return
@@ -102,8 +83,8 @@ def validate(workspace: WorkspaceOpt, file: FileArg) -> None:
         def local(st: Store, _: Settings, b: OfferCreate = body) -> Any:
             return OfferService(st).validate(b, now=_now())
 
-        payload = body.model_dump(mode="json")
-        data = _run(workspace, local, "POST", "/v1/offers/validate", json=payload)
+        req = api("POST", "/v1/offers/validate", json=body.model_dump(mode="json"))
+        data = run_plain(workspace, Operation(local, req))
         console.print(f"[green]valid[/] {body.name}: traits {', '.join(data['traits']) or '-'}")
         typer.echo(data["sample"])
 
@@ -114,34 +95,35 @@ def apply(workspace: WorkspaceOpt, file: FileArg, as_json: JsonOpt = False) -> N
     """Create or update the offers of a file, by name."""
     bodies = read_offers(file)
 
-    def remote_or_local(st: Store, _: Settings) -> Any:
-        return OfferService(st).apply(bodies, now=_now())
+    def remote(client: RemoteClient) -> Any:
+        return [_apply_remote(client, b) for b in bodies]
 
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            data = [_apply_remote(target, b) for b in bodies]
-        else:
-            data = _plain(remote_or_local(target, settings))
+    data = run_plain(
+        workspace, Operation(lambda st, _: OfferService(st).apply(bodies, now=_now()), remote)
+    )
     _echo(data) if as_json else console.print(f"[green]applied[/] {len(data)} offer(s)")
 
 
-def _apply_remote(target: RemoteBackend, body: OfferCreate) -> Any:
+def _apply_remote(client: RemoteClient, body: OfferCreate) -> Any:
+    """The API has no bulk apply: update the offer of that name, or create it."""
     payload = body.model_dump(mode="json")
-    existing = target.call("GET", "/v1/offers")
+    existing = client.fetch(api("GET", "/v1/offers"))
     match = next((o for o in existing if o["name"].lower() == body.name.lower()), None)
     if match is None:
-        return target.call("POST", "/v1/offers", json=payload)
+        return client.fetch(api("POST", "/v1/offers", json=payload))
     payload["clear_eligibility"] = body.eligibility is None
-    return target.call("PATCH", f"/v1/offers/{match['offer_id']}", json=payload)
+    return client.fetch(api("PATCH", f"/v1/offers/{match['offer_id']}", json=payload))
 
 
 @app.command("delete")
 @reports_errors
 def delete(workspace: WorkspaceOpt, offer: OfferArg) -> None:
     """Retire an offer."""
-    _run(workspace, lambda st, _: OfferService(st).delete(offer, now=_now()),
-         "DELETE", f"/v1/offers/{offer}")  # fmt: skip
+    op = Operation(
+        lambda st, _: OfferService(st).delete(offer, now=_now()),
+        api("DELETE", f"/v1/offers/{offer}"),
+    )
+    run_plain(workspace, op)
     console.print(f"[green]retired[/] {offer}")
 
 
@@ -156,15 +138,17 @@ def decide(
 ) -> None:
     """Decide the offer a person gets in a placement (logged like an API decision)."""
     params = {"placement": placement, "device": device, "country": country}
-    data = _run(
-        workspace,
+    op = Operation(
         lambda st, settings: Decider(st, settings).decide(
             profile, placement=placement, now=_now(), device=device, country=country
         ),
-        "GET",
-        f"/v1/profiles/{profile}/decide",
-        params={k: v for k, v in params.items() if v is not None},
+        api(
+            "GET",
+            f"/v1/profiles/{profile}/decide",
+            params={k: v for k, v in params.items() if v is not None},
+        ),
     )
+    data = run_plain(workspace, op)
     _echo(data)
 
 
@@ -187,7 +171,10 @@ def mark_sensitive(
                                   reason=reason, actor="cli", now=_now())  # fmt: skip
 
     if trait is None:
-        _echo(_run(workspace, local, "GET", "/v1/personalize/sensitive-traits"))
+        _echo(
+            run_plain(workspace, Operation(local, api("GET", "/v1/personalize/sensitive-traits")))
+        )
         return
     body = {"sensitive": not not_sensitive, "category": category, "reason": reason}
-    _echo(_run(workspace, local, "PUT", f"/v1/personalize/sensitive-traits/{trait}", json=body))
+    req = api("PUT", f"/v1/personalize/sensitive-traits/{trait}", json=body)
+    _echo(run_plain(workspace, Operation(local, req)))

@@ -1,7 +1,7 @@
 """`unicx profiles export|erase|consent` and `unicx audit list`.
 
 Each command runs the privacy service on the workspace file, or, when `unicx serve` holds it,
-calls the same endpoint of the server (see :func:`unicx.cli.backend.open_target`).
+calls the same endpoint of the server (see :mod:`unicx.cli.client`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
-from pydantic import TypeAdapter
 
-from unicx.cli.backend import open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.errors import FieldIssue, ValidationError
 from unicx.privacy.audit import list_audit
 from unicx.privacy.consent import get_consent, set_consent
 from unicx.privacy.erasure import erase_profile
 from unicx.privacy.export import export_profile
 from unicx.privacy.models import AuditEntry, ConsentPublic, ErasureReport
-from unicx.store import Store
 
 audit_app = typer.Typer(help="Who exported, erased or changed what.", no_args_is_help=True)
 
@@ -59,11 +57,11 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Everything unicx holds on one person, as JSON (recorded in the audit log)."""
-    with open_target(settings_for(workspace)) as target:
-        if isinstance(target, Store):
-            data: dict[str, Any] = export_profile(target, profile_id, actor=_actor())
-        else:
-            data = target.call("GET", _path(profile_id, "/export"))
+    op = Operation(
+        lambda store, _: export_profile(store, profile_id, actor=_actor()),
+        api("GET", _path(profile_id, "/export")),
+    )
+    data: dict[str, Any] = run(workspace, op)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output is None:
         typer.echo(text)
@@ -89,15 +87,14 @@ def erase_cmd(
             "erasure cannot be undone: pass --yes to confirm",
             issues=[FieldIssue("--yes", "required", "confirmation required")],
         )
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, Store):
-            report = erase_profile(
-                target, settings, profile_id, actor=_actor(), request_id=request_id
-            )
-        else:
-            params = {"request_id": request_id} if request_id else None
-            report = ErasureReport(**target.call("DELETE", _path(profile_id), params=params))
+    params = {"request_id": request_id} if request_id else None
+    op = Operation(
+        lambda store, settings: erase_profile(
+            store, settings, profile_id, actor=_actor(), request_id=request_id
+        ),
+        api("DELETE", _path(profile_id), ErasureReport, params=params),
+    )
+    report = run(workspace, op)
     if as_json:
         typer.echo(report.model_dump_json())
         return
@@ -134,22 +131,21 @@ def consent_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a profile's consent per purpose; with --set, record new values first."""
-    settings = settings_for(workspace)
     changes = _parse_sets(set_ or [])
-    with open_target(settings) as target:
-        if isinstance(target, Store):
-            result = (
-                set_consent(target, settings, profile_id, changes, actor=_actor())
-                if changes
-                else get_consent(target, profile_id)
-            )
-        else:
-            body = target.call(
-                "PUT" if changes else "GET",
-                _path(profile_id, "/consent"),
-                **({"json": {"purposes": changes}} if changes else {}),
-            )
-            result = ConsentPublic(**body)
+    path = _path(profile_id, "/consent")
+    op = (
+        Operation(
+            lambda store, settings: set_consent(
+                store, settings, profile_id, changes, actor=_actor()
+            ),
+            api("PUT", path, ConsentPublic, json={"purposes": changes}),
+        )
+        if changes
+        else Operation(
+            lambda store, _: get_consent(store, profile_id), api("GET", path, ConsentPublic)
+        )
+    )
+    result = run(workspace, op)
     if as_json:
         typer.echo(result.model_dump_json())
         return
@@ -169,17 +165,17 @@ def audit_list(
     as_json: JsonOpt = False,
 ) -> None:
     """The newest audit entries."""
-    with open_target(settings_for(workspace)) as target:
-        if isinstance(target, Store):
-            entries = list_audit(target, limit=limit, since=since, action=action)
-        else:
-            params: dict[str, Any] = {"limit": limit}
-            if since is not None:
-                params["since"] = since.isoformat()
-            if action is not None:
-                params["action"] = action
-            data = target.call("GET", "/v1/audit", params=params)
-            entries = TypeAdapter(list[AuditEntry]).validate_python(data)
+    given = {"limit": limit, "since": since.isoformat() if since else None, "action": action}
+    op = Operation(
+        lambda store, _: list_audit(store, limit=limit, since=since, action=action),
+        api(
+            "GET",
+            "/v1/audit",
+            list[AuditEntry],
+            params={k: v for k, v in given.items() if v is not None},
+        ),
+    )
+    entries = run(workspace, op)
     for e in entries:
         if as_json:
             typer.echo(e.model_dump_json())

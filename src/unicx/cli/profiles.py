@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from unicx.cli import privacy
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.identity.models import BUILTIN_TYPES
 from unicx.profiles.service import ProfileService
 
@@ -29,28 +29,24 @@ def lookup(
     value: Annotated[str, typer.Argument()],
 ) -> None:
     """The profile holding an identifier (email and phone are normalized first)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            builtin = id_type in BUILTIN_TYPES
-            params = {id_type: value} if builtin else {"type": id_type, "value": value}
-            data = target.call("GET", "/v1/profiles/lookup", params=params)
-        else:
-            data = ProfileService(target).lookup(id_type, value).model_dump(mode="json")
-    _echo(data)
+    builtin = id_type in BUILTIN_TYPES
+    params = {id_type: value} if builtin else {"type": id_type, "value": value}
+    op = Operation(
+        lambda store, _: ProfileService(store).lookup(id_type, value),
+        api("GET", "/v1/profiles/lookup", params=params),
+    )
+    _echo(run_plain(workspace, op))
 
 
 @app.command("show")
 @reports_errors
 def show(workspace: WorkspaceOpt, profile_id: str) -> None:
     """Identifiers, traits and computed traits of a profile, as JSON."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            data = target.call("GET", f"/v1/profiles/{profile_id}")
-        else:
-            data = ProfileService(target).get(profile_id).model_dump(mode="json")
-    _echo(data)
+    op = Operation(
+        lambda store, _: ProfileService(store).get(profile_id),
+        api("GET", f"/v1/profiles/{profile_id}"),
+    )
+    _echo(run_plain(workspace, op))
 
 
 @app.command("events")
@@ -62,13 +58,11 @@ def events(
     as_json: JsonOpt = False,
 ) -> None:
     """The newest events of a profile across all its devices and sources."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            page = target.call("GET", f"/v1/profiles/{profile_id}/events", params={"limit": limit})
-        else:
-            found = ProfileService(target).timeline(profile_id, limit=limit, before=None)
-            page = found.model_dump(mode="json")
+    op = Operation(
+        lambda store, _: ProfileService(store).timeline(profile_id, limit=limit, before=None),
+        api("GET", f"/v1/profiles/{profile_id}/events", params={"limit": limit}),
+    )
+    page = run_plain(workspace, op)
     for e in page["events"]:
         if as_json:
             typer.echo(json.dumps(e, ensure_ascii=False))

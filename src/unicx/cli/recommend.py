@@ -6,17 +6,15 @@ Each command runs on the workspace, or calls the same API endpoint when a server
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.config import Settings
 from unicx.errors import ValidationError
 from unicx.recommend import catalog
@@ -26,17 +24,6 @@ from unicx.store import Store
 catalog_app = typer.Typer(help="Product catalog: import, list.", no_args_is_help=True)
 app = typer.Typer(help="Recommendations: for a person, similar items, rules.", no_args_is_help=True)
 K = Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many items.")]
-
-
-def _run(
-    workspace: Path, local: Callable[[Store, Settings], Any], method: str, path: str, **kw: Any
-) -> Any:
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            return target.call(method, path, **kw)
-        out = local(target, settings)
-        return out.model_dump(mode="json") if isinstance(out, BaseModel) else out
 
 
 def _show_items(data: dict[str, Any], as_json: bool) -> None:
@@ -75,8 +62,8 @@ def import_catalog(
             raise ValidationError(f"unreadable catalog file: {str(exc)[:200]}") from None
         return catalog.upsert(store, rows, now=datetime.now(UTC))
 
-    report = _run(workspace, local, "POST", "/v1/catalog/import", content=raw,
-                  params={"file_name": file.name})  # fmt: skip
+    req = api("POST", "/v1/catalog/import", content=raw, params={"file_name": file.name})
+    report = run_plain(workspace, Operation(local, req))
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -97,7 +84,9 @@ def list_catalog(
     def local(store: Store, _: Settings) -> list[dict[str, Any]]:
         return catalog.list_items(store, offset=0, limit=limit)[1]
 
-    data = _run(workspace, local, "GET", "/v1/catalog/items", params={"limit": limit})
+    data = run_plain(
+        workspace, Operation(local, api("GET", "/v1/catalog/items", params={"limit": limit}))
+    )
     items = data["items"] if isinstance(data, dict) else data
     if as_json:
         typer.echo(json.dumps(items, default=str, ensure_ascii=False))
@@ -131,8 +120,8 @@ def for_profile(
             rec.log.flush()
 
     params = {"k": k, "context": context, "placement": placement}
-    data = _run(workspace, local, "GET", f"/v1/profiles/{profile_id}/recommendations",
-                params=params)  # fmt: skip
+    req = api("GET", f"/v1/profiles/{profile_id}/recommendations", params=params)
+    data = run_plain(workspace, Operation(local, req))
     _show_items(data, as_json)
 
 
@@ -153,5 +142,5 @@ def similar(
         finally:
             rec.log.flush()
 
-    _show_items(_run(workspace, local, "GET", f"/v1/items/{sku}/similar", params={"k": k}),
-                as_json)  # fmt: skip
+    req = api("GET", f"/v1/items/{sku}/similar", params={"k": k})
+    _show_items(run_plain(workspace, Operation(local, req)), as_json)

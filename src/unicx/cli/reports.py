@@ -13,8 +13,8 @@ from typing import Annotated, Any, TypeVar, get_origin
 import typer
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.reports import service
 from unicx.reports.models import (
     AffinityReport,
@@ -68,14 +68,15 @@ def _run(
 ) -> R:
     """The report from the service, or from the server's endpoint when it holds the workspace."""
     start, end = _day("from", common[0]), _day("to", common[1])
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            given = {"from": start, "to": end, "segment": common[2], **options}
-            params = {k: str(v) for k, v in given.items() if v is not None}
-            data = target.call("GET", f"/v1/reports/{report_type.kind()}", params=params)
-            return report_type.model_validate(data)
-        return local(target, settings, start=start, end=end, segment=common[2], **options)
+    given = {"from": start, "to": end, "segment": common[2], **options}
+    params = {k: str(v) for k, v in given.items() if v is not None}
+    op: Operation[R] = Operation(
+        lambda store, settings: local(
+            store, settings, start=start, end=end, segment=common[2], **options
+        ),
+        api("GET", f"/v1/reports/{report_type.kind()}", report_type, params=params),
+    )
+    return run(workspace, op)
 
 
 def _cell(field: str, value: Any) -> str:

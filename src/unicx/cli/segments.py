@@ -12,16 +12,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
+from unicx.cli.client import (
+    Client,
+    Operation,
+    RemoteClient,
+    Request,
+    api,
+    open_client,
+    run,
+    run_plain,
+)
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.config import Settings
 from unicx.errors import NotFoundError
 from unicx.segments.export import export_members
 from unicx.segments.files import read_definition, read_segment, segment_files
-from unicx.segments.models import SegmentCreate, SegmentDeleted, SegmentUpdate
+from unicx.segments.models import (
+    SegmentCreate,
+    SegmentDeleted,
+    SegmentPublic,
+    SegmentUpdate,
+    SegmentUsage,
+)
 from unicx.segments.refresh import refresh_all
 from unicx.segments.service import SegmentService
 from unicx.segments.templates import TEMPLATES, create_from_template
@@ -35,27 +49,9 @@ StrictOpt = Annotated[
 ]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _run(
-    workspace: Path,
-    local: Callable[[Store, SegmentService], Any],
-    method: str,
-    path: str,
-    **kwargs: Any,
-) -> Any:
-    """``local`` on the workspace, or the API call when a server holds it; plain JSON back."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            return target.call(method, path, **kwargs)
-        return _plain(local(target, SegmentService(target, settings)))
+def _op(local: Callable[[SegmentService], Any], remote: Request[Any]) -> Operation[Any]:
+    """An operation whose local side is a method of the segment service."""
+    return Operation(lambda store, settings: local(SegmentService(store, settings)), remote)
 
 
 def _echo(data: Any) -> None:
@@ -76,7 +72,7 @@ def _show(segments: list[dict[str, Any]]) -> None:
 @reports_errors
 def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Active segments and their sizes."""
-    data = _run(workspace, lambda _, svc: svc.all(), "GET", "/v1/segments")
+    data = run_plain(workspace, _op(lambda svc: svc.all(), api("GET", "/v1/segments")))
     _echo(data) if as_json else _show(data)
 
 
@@ -84,7 +80,8 @@ def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
 @reports_errors
 def show(workspace: WorkspaceOpt, segment: SegmentArg) -> None:
     """One segment with its definition (JSON)."""
-    _echo(_run(workspace, lambda _, svc: svc.get(segment), "GET", f"/v1/segments/{segment}"))
+    op = _op(lambda svc: svc.get(segment), api("GET", f"/v1/segments/{segment}"))
+    _echo(run_plain(workspace, op))
 
 
 @app.command("validate")
@@ -92,14 +89,13 @@ def show(workspace: WorkspaceOpt, segment: SegmentArg) -> None:
 def validate(workspace: WorkspaceOpt, file: FileArg, strict: StrictOpt = True) -> None:
     """Check a definition file against the workspace and print the compiled SQL."""
     definition = read_definition(file)
-    data = _run(
-        workspace,
-        lambda _, svc: svc.validate(definition, strict=strict),
+    req = api(
         "POST",
         "/v1/segments/validate",
         json={"definition": definition},
         params={"strict": strict},
     )
+    data = run_plain(workspace, _op(lambda svc: svc.validate(definition, strict=strict), req))
     for w in data["warnings"]:
         console.print(f"[yellow]warning[/] {w['field']}: {w['message']}", highlight=False)
     console.print("[green]valid[/]")
@@ -113,14 +109,13 @@ def preview(
 ) -> None:
     """How many people a definition matches now, with a sample; nothing is saved."""
     definition = read_definition(file)
-    data = _run(
-        workspace,
-        lambda _, svc: svc.preview(definition, strict=strict),
+    req = api(
         "POST",
         "/v1/segments/preview",
         json={"definition": definition},
         params={"strict": strict},
     )
+    data = run_plain(workspace, _op(lambda svc: svc.preview(definition, strict=strict), req))
     if as_json:
         _echo(data)
         return
@@ -140,41 +135,39 @@ def apply(
     strict: StrictOpt = True,
 ) -> None:
     """Create or update segments from YAML/JSON files (name, description, definition)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
+    with open_client(settings_for(workspace)) as client:
         for file in segment_files(path):
-            data = _apply_one(target, settings, read_segment(file), strict)
+            data = _apply_one(client, read_segment(file), strict)
             console.print(
                 f"[green]✓[/] {data['name']}: version {data['version']}, {data['size']:,}"
             )
 
 
-def _apply_one(
-    target: Store | RemoteBackend, settings: Settings, body: SegmentCreate, strict: bool
-) -> dict[str, Any]:
+def _apply_one(client: Client, body: SegmentCreate, strict: bool) -> dict[str, Any]:
     """Update the segment of that name, or create it."""
     patch = SegmentUpdate(description=body.description, definition=body.definition)
-    if isinstance(target, RemoteBackend):
-        params = {"strict": strict}
-        try:
-            sid = target.call("GET", f"/v1/segments/{body.name}")["segment_id"]
-        except NotFoundError:
-            created: dict[str, Any] = target.call(
-                "POST", "/v1/segments", json=body.model_dump(), params=params
-            )
-            return created
-        patched = patch.model_dump(exclude_none=True)
-        updated: dict[str, Any] = target.call(
-            "PATCH", f"/v1/segments/{sid}", json=patched, params=params
-        )
-        return updated
-    svc = SegmentService(target, settings)
+    params = {"strict": strict}
     try:
-        result = svc.update(svc.get(body.name).segment_id, patch, strict=strict)
+        found = client.run(
+            _op(
+                lambda svc: svc.get(body.name),
+                api("GET", f"/v1/segments/{body.name}", SegmentPublic),
+            )
+        )
     except NotFoundError:
-        result = svc.create(body, strict=strict)
-    plain: dict[str, Any] = _plain(result)
-    return plain
+        create = api("POST", "/v1/segments", json=body.model_dump(), params=params)
+        created: dict[str, Any] = client.plain(
+            _op(lambda svc: svc.create(body, strict=strict), create)
+        )
+        return created
+    sid = found.segment_id
+    update = api(
+        "PATCH", f"/v1/segments/{sid}", json=patch.model_dump(exclude_none=True), params=params
+    )
+    updated: dict[str, Any] = client.plain(
+        _op(lambda svc: svc.update(sid, patch, strict=strict), update)
+    )
+    return updated
 
 
 @app.command("delete")
@@ -188,19 +181,22 @@ def delete(
 ) -> None:
     """Retire a segment (refused while other segments, journeys, offers or audience syncs use
     it; --force deletes anyway unless a segment does, and lists who used it)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend) and force:
-            answer = target.call("DELETE", f"/v1/segments/{segment}", params={"force": True})
-            users = SegmentDeleted.model_validate(answer).used_by
-        elif isinstance(target, RemoteBackend):
-            target.client.delete(f"/v1/segments/{segment}").raise_for_status()
-            users = []
-        else:
-            users = SegmentService(target, settings).delete(segment, force=force)
-    for u in users:
+    for u in run(workspace, _delete(segment, force=force)):
         console.print(f"[yellow]was used by[/] {u.kind} {u.name} ({u.id})", highlight=False)
     console.print(f"deleted {segment}")
+
+
+def _delete(segment: str, *, force: bool) -> Operation[list[SegmentUsage]]:
+    """The segments, journeys, offers and syncs that used it (answered only with force)."""
+    req = api("DELETE", f"/v1/segments/{segment}", params={"force": True} if force else None)
+
+    def remote(client: RemoteClient) -> list[SegmentUsage]:
+        res = client.send(req)  # 204 without force, 200 with who used it
+        return SegmentDeleted.model_validate_json(res.content).used_by if res.content else []
+
+    return Operation(
+        lambda store, settings: SegmentService(store, settings).delete(segment, force=force), remote
+    )
 
 
 @app.command("members")
@@ -216,13 +212,13 @@ def members(
     """A page of members with chosen traits."""
     names = [t.strip() for t in traits.split(",") if t.strip()]
     params: dict[str, Any] = {"limit": limit, "traits": traits or None, "cursor": cursor}
-    data = _run(
-        workspace,
-        lambda _, svc: svc.members(segment, limit=limit, cursor=cursor, traits=names),
+    req = api(
         "GET",
         f"/v1/segments/{segment}/members",
         params={k: v for k, v in params.items() if v is not None},
     )
+    op = _op(lambda svc: svc.members(segment, limit=limit, cursor=cursor, traits=names), req)
+    data = run_plain(workspace, op)
     if as_json:
         _echo(data)
         return
@@ -245,16 +241,14 @@ def export(
     traits: Annotated[str, typer.Option(help="Comma-separated trait names.")] = "",
 ) -> None:
     """Write the members to a file (hashed: SHA-256 e-mails/phones for ad platforms)."""
-    settings = settings_for(workspace)
     names = [t.strip() for t in traits.split(",") if t.strip()]
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            params = {"format": fmt, **({"traits": traits} if traits else {})}
-            res = target.client.get(f"/v1/segments/{segment}/export", params=params)
-            res.raise_for_status()
-            data = res.content
-        else:
-            data, _, _ = export_members(target, settings, segment, fmt=fmt, traits=names)
+    params = {"format": fmt, **({"traits": traits} if traits else {})}
+    req = api("GET", f"/v1/segments/{segment}/export", params=params)
+
+    def local(store: Store, settings: Settings) -> bytes:
+        return export_members(store, settings, segment, fmt=fmt, traits=names)[0]
+
+    data = run(workspace, Operation(local, lambda client: client.send(req).content))
     out.write_bytes(data)
     console.print(f"wrote {out} ({len(data):,} bytes)")
 
@@ -270,14 +264,13 @@ def refresh(
 ) -> None:
     """Re-evaluate segments in full now (normally ingest and the scheduler keep them current)."""
 
-    def local(store: Store, svc: SegmentService) -> Any:
+    def local(svc: SegmentService) -> Any:
         ids = [svc.get(s).segment_id for s in segments] if segments else None
-        return refresh_all(store, svc.settings, segment_ids=ids)
+        return refresh_all(svc.store, svc.settings, segment_ids=ids)
 
+    req = api("POST", "/v1/segments/refresh", params={"segment": segments or []})
     with console.status("refreshing segments…"):
-        data = _run(
-            workspace, local, "POST", "/v1/segments/refresh", params={"segment": segments or []}
-        )
+        data = run_plain(workspace, _op(local, req))
     if as_json:
         _echo(data)
         return
@@ -300,12 +293,8 @@ def templates(
             table.add_row(t.key, t.title, t.description)
         console.print(table)
         return
-    data = _run(
-        workspace,
-        lambda _, svc: create_from_template(svc, create),
-        "POST",
-        f"/v1/segments/templates/{create}",
-    )
+    req = api("POST", f"/v1/segments/templates/{create}")
+    data = run_plain(workspace, _op(lambda svc: create_from_template(svc, create), req))
     console.print(f"[green]created[/] {data['name']} ({data['segment_id']}): {data['size']:,}")
 
 
@@ -332,13 +321,9 @@ def personas(
 ) -> None:
     """Cluster buyers into k personas (k-means on RFM + category mix), one segment each."""
     with console.status(f"clustering buyers into {k} personas…"):
-        data = _run(
-            workspace,
-            lambda store, svc: _personas(store, svc.settings, k=k, seed=seed),
-            "POST",
-            "/v1/segments/personas",
-            params={"k": k, "seed": seed},
-        )
+        req = api("POST", "/v1/segments/personas", params={"k": k, "seed": seed})
+        op = Operation(lambda store, settings: _personas(store, settings, k=k, seed=seed), req)
+        data = run_plain(workspace, op)
     if as_json:
         _echo(data)
         return
@@ -368,15 +353,18 @@ def lookalike(
     --top-percent X), and show how well held-out seed members are recovered."""
     body = {"top": top, "top_percent": top_percent, "name": name}
     with console.status(f"scoring lookalikes of {seed}…"):
-        data = _run(
-            workspace,
-            lambda store, svc: _lookalike(
-                store, svc.settings, seed, top=top, top_percent=top_percent, name=name
-            ),
+        req = api(
             "POST",
             f"/v1/segments/{seed}/lookalike",
             json={k: v for k, v in body.items() if v is not None},
         )
+        op = Operation(
+            lambda store, settings: _lookalike(
+                store, settings, seed, top=top, top_percent=top_percent, name=name
+            ),
+            req,
+        )
+        data = run_plain(workspace, op)
     if as_json:
         _echo(data)
         return

@@ -8,11 +8,47 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from unicx.auth.models import SourcePublic
-from unicx.cli.backend import open_backend
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.auth.models import SourcePublic, WriteKeyPublic
+from unicx.auth.service import AccessService
+from unicx.cli.client import Operation, api, run
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 
 app = typer.Typer(help="Sources and their write keys.", no_args_is_help=True)
+
+
+def list_sources() -> Operation[list[SourcePublic]]:
+    return Operation(
+        lambda store, _: AccessService(store).list_sources(),
+        api("GET", "/v1/sources", list[SourcePublic]),
+    )
+
+
+def create_source(name: str) -> Operation[SourcePublic]:
+    return Operation(
+        lambda store, _: AccessService(store).create_source(name),
+        api("POST", "/v1/sources", SourcePublic, json={"name": name}),
+    )
+
+
+def revoke_source(source_id: str) -> Operation[SourcePublic]:
+    return Operation(
+        lambda store, _: AccessService(store).revoke_source(source_id),
+        api("DELETE", f"/v1/sources/{source_id}", SourcePublic),
+    )
+
+
+def add_write_key(source_id: str) -> Operation[WriteKeyPublic]:
+    return Operation(
+        lambda store, _: AccessService(store).add_write_key(source_id),
+        api("POST", f"/v1/sources/{source_id}/write-keys", WriteKeyPublic),
+    )
+
+
+def revoke_write_key(source_id: str, key_id: str) -> Operation[WriteKeyPublic]:
+    return Operation(
+        lambda store, _: AccessService(store).revoke_write_key(source_id, key_id),
+        api("DELETE", f"/v1/sources/{source_id}/write-keys/{key_id}", WriteKeyPublic),
+    )
 
 
 def _print(sources: list[SourcePublic], as_json: bool) -> None:
@@ -32,32 +68,28 @@ def _print(sources: list[SourcePublic], as_json: bool) -> None:
 @reports_errors
 def add(name: str, workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Create a source and its first write key."""
-    with open_backend(settings_for(workspace)) as backend:
-        _print([backend.create_source(name)], as_json)
+    _print([run(workspace, create_source(name))], as_json)
 
 
 @app.command("list")
 @reports_errors
 def list_(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """List sources with their active write keys."""
-    with open_backend(settings_for(workspace)) as backend:
-        _print(backend.list_sources(), as_json)
+    _print(run(workspace, list_sources()), as_json)
 
 
 @app.command("revoke")
 @reports_errors
 def revoke(source_id: str, workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Revoke a source and every write key it has (its events stay)."""
-    with open_backend(settings_for(workspace)) as backend:
-        _print([backend.revoke_source(source_id)], as_json)
+    _print([run(workspace, revoke_source(source_id))], as_json)
 
 
 @app.command("add-key")
 @reports_errors
 def add_key(source_id: str, workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Issue another write key for a source (key rotation)."""
-    with open_backend(settings_for(workspace)) as backend:
-        key = backend.add_write_key(source_id)
+    key = run(workspace, add_write_key(source_id))
     typer.echo(json.dumps(key.model_dump(mode="json")) if as_json else key.write_key)
 
 
@@ -69,6 +101,5 @@ def revoke_key(
     workspace: WorkspaceOpt,
 ) -> None:
     """Revoke one write key of a source."""
-    with open_backend(settings_for(workspace)) as backend:
-        revoked = backend.revoke_write_key(source_id, key)
+    revoked = run(workspace, revoke_write_key(source_id, key))
     console.print(f"revoked {revoked.key_id}")

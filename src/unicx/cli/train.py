@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
-from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.cli.client import Operation, api, run_plain
+from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.predict import service
 from unicx.predict.train import TRAINERS
 
@@ -46,15 +46,13 @@ def train(
     workspace: WorkspaceOpt, model: ModelOpt = None, as_of: AsOfOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Train the models (all by default): CLV, churn, recommendations; then refresh segments."""
-    settings = settings_for(workspace)
     names = service.check_names(model)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            body = {"models": names, "as_of": as_of}
-            data = target.call("POST", "/v1/models/train", json=body, timeout=3600)
-        else:
-            outcomes = service.train(target, settings, names=names, as_of=as_of)
-            data = [o.model_dump(mode="json") for o in outcomes]
+    body = {"models": names, "as_of": as_of}
+    op = Operation(
+        lambda store, settings: service.train(store, settings, names=names, as_of=as_of),
+        api("POST", "/v1/models/train", json=body, timeout=3600),
+    )
+    data = run_plain(workspace, op)
     if as_json:
         typer.echo(json.dumps(data, default=str))
         return
@@ -78,13 +76,11 @@ def list_runs(
     as_json: JsonOpt = False,
 ) -> None:
     """Training runs, newest first (active, superseded, rejected with the reason)."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            params = {"model": model} if model else {}
-            data = target.call("GET", "/v1/models", params=params)
-        else:
-            data = [r.model_dump(mode="json") for r in service.runs(target, model=model)]
+    op = Operation(
+        lambda store, _: service.runs(store, model=model),
+        api("GET", "/v1/models", params={"model": model} if model else {}),
+    )
+    data = run_plain(workspace, op)
     if as_json:
         typer.echo(json.dumps(data, default=str))
         return

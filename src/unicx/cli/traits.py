@@ -12,8 +12,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from unicx.cli.backend import RemoteBackend, open_target
+from unicx.cli.client import Operation, api, open_client, run, run_plain
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
+from unicx.config import Settings
 from unicx.errors import ValidationError
 from unicx.profiles.custom_traits import (
     CustomTrait,
@@ -24,6 +25,7 @@ from unicx.profiles.custom_traits import (
     validate_custom_trait,
 )
 from unicx.profiles.traits import refresh_workspace
+from unicx.store import Store
 
 app = typer.Typer(help="Computed traits: refresh, list, custom traits.", no_args_is_help=True)
 
@@ -36,20 +38,18 @@ def _echo_json(data: Any) -> None:
 @reports_errors
 def refresh(workspace: WorkspaceOpt, as_json: JsonOpt = False) -> None:
     """Recompute traits and computed traits of every profile now."""
-    settings = settings_for(workspace)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            with console.status("refreshing traits on the server…"):
-                data = target.call("POST", "/v1/traits/refresh")
-        else:
-            with console.status("refreshing traits…") as status:
+    with console.status("refreshing traits…") as status:
 
-                def step(name: str, seconds: float, rows: int) -> None:
-                    if not as_json:
-                        console.print(f"[green]✓[/] {name:<16} {seconds:8.2f} s  {rows:>10,} rows")
-                    status.update(f"refreshing traits… ({name} done)")
+        def step(name: str, seconds: float, rows: int) -> None:
+            # Only a local refresh reports its steps; the server's runs in one request.
+            if not as_json:
+                console.print(f"[green]✓[/] {name:<16} {seconds:8.2f} s  {rows:>10,} rows")
+            status.update(f"refreshing traits… ({name} done)")
 
-                data = vars(refresh_workspace(target, settings, on_step=step))
+        def local(store: Store, settings: Settings) -> dict[str, Any]:
+            return vars(refresh_workspace(store, settings, on_step=step))
+
+        data = run_plain(workspace, Operation(local, api("POST", "/v1/traits/refresh")))
     if as_json:
         _echo_json(data)
         return
@@ -87,13 +87,12 @@ def add(
     replace: Annotated[bool, typer.Option(help="Overwrite a trait of that name.")] = False,
 ) -> None:
     """Validate a custom trait and save it to traits.toml."""
-    settings = settings_for(workspace)
     trait = CustomTrait(name=name, sql=sql, description=description)
-    with open_target(settings) as target:
-        if isinstance(target, RemoteBackend):
-            target.call("POST", "/v1/traits", json=trait.model_dump(), params={"replace": replace})
-        else:
-            save_custom_trait(target, settings, trait, replace=replace)
+    req = api("POST", "/v1/traits", json=trait.model_dump(), params={"replace": replace})
+    run(
+        workspace,
+        Operation(lambda store, s: save_custom_trait(store, s, trait, replace=replace), req),
+    )
     console.print(f"[green]saved[/] {name}; run `unicx traits refresh` to compute it")
 
 
@@ -105,6 +104,14 @@ def remove(workspace: WorkspaceOpt, name: str) -> None:
     console.print(f"removed {name}")
 
 
+def _validate(trait: CustomTrait) -> Operation[Any]:
+    def local(store: Store, _: Settings) -> None:
+        with store.session() as s:
+            validate_custom_trait(s, trait)
+
+    return Operation(local, api("POST", "/v1/traits/validate", json=trait.model_dump()))
+
+
 @app.command("validate")
 @reports_errors
 def validate(
@@ -113,16 +120,11 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check every trait of a traits file against the workspace; exit 1 if any is invalid."""
-    settings = settings_for(workspace)
     results: list[dict[str, Any]] = []
-    with open_target(settings) as target:
+    with open_client(settings_for(workspace)) as client:
         for trait in read_definitions(file):
             try:
-                if isinstance(target, RemoteBackend):
-                    target.call("POST", "/v1/traits/validate", json=trait.model_dump())
-                else:
-                    with target.session() as s:
-                        validate_custom_trait(s, trait)
+                client.run(_validate(trait))
                 results.append({"name": trait.name, "valid": True, "error": None})
             except ValidationError as exc:
                 results.append({"name": trait.name, "valid": False, "error": exc.message})

@@ -13,15 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from unicx.config import Settings
 from unicx.errors import FieldIssue, ValidationError
 from unicx.profiles.computed_sql import EVENT_CHANNEL
 from unicx.reports.models import FunnelBy, FunnelConfig, FunnelStage
-from unicx.reports.scope import Window, events_step, fetch, invalid, ratio
+from unicx.reports.scope import Window, events_step, fetch, ratio
 from unicx.store import Session
+from unicx.yamlfile import read_yaml
 
 FUNNEL_FILE = "funnel.yaml"
 MAX_FILE_BYTES = 64 * 1024
@@ -54,12 +54,7 @@ def load_stages(settings: Settings) -> tuple[list[FunnelStage], str]:
 
 
 def parse_stages(path: Path) -> FunnelConfig:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise invalid(FUNNEL_FILE, "too_large", f"larger than {MAX_FILE_BYTES} bytes")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise invalid(FUNNEL_FILE, "yaml", f"not valid YAML: {exc}") from None
+    raw = read_yaml(path, max_bytes=MAX_FILE_BYTES)
     try:
         return FunnelConfig.model_validate(raw)
     except PydanticValidationError as exc:

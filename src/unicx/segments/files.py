@@ -1,8 +1,7 @@
 """Segment definitions as files: YAML (or JSON, which is YAML too) kept in the workspace.
 
-A file holds one segment, ``{name, description, definition}``, or a bare definition tree. YAML
-is read with the safe loader and without aliases (an alias bomb expands a small file into
-gigabytes), under a size cap; errors name the file.
+A file holds one segment, ``{name, description, definition}``, or a bare definition tree, read
+by :mod:`unicx.yamlfile` (YAML 1.2 scalars, no aliases, a size cap; errors name the file).
 """
 
 from __future__ import annotations
@@ -10,20 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from unicx.errors import FieldIssue, ValidationError
 from unicx.segments.models import SegmentCreate
+from unicx.yamlfile import read_yaml
 
 MAX_FILE_BYTES = 1024 * 1024
 SUFFIXES = (".yaml", ".yml", ".json")
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed")
-        return super().compose_node(parent, index)
 
 
 def _fail(path: Path, rule: str, message: str) -> ValidationError:
@@ -31,14 +22,8 @@ def _fail(path: Path, rule: str, message: str) -> ValidationError:
 
 
 def read_file(path: Path) -> Any:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise _fail(path, "too_large", f"larger than {MAX_FILE_BYTES} bytes")
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise _fail(path, "yaml", f"not valid YAML/JSON: {str(exc)[:300]}") from None
-    except RecursionError:
-        raise _fail(path, "too_deep", "nested too deeply") from None
+    """The file's plain JSON values (unicx.yamlfile: YAML 1.2 scalars, no aliases)."""
+    return read_yaml(path, max_bytes=MAX_FILE_BYTES)
 
 
 def read_definition(path: Path) -> dict[str, Any]:
