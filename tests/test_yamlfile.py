@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from unicx.reports.funnel import parse_stages
 
 from unicx.errors import ValidationError
+from unicx.reports.funnel import parse_stages
 from unicx.segments.files import read_definition, read_file
 from unicx.yamlfile import YamlFileError, parse_yaml, read_mapping, read_yaml
 
