@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pyarrow as pa
 import pytest
 
 from tests.segments.snapshot_cases import DEFINITIONS, SEGMENTS, VOCAB
@@ -26,7 +27,7 @@ from tests.sql_snapshots import (
 from unicx.profiles.refresh_scope import EVENTS, TARGETS
 from unicx.segments.compiler import SCOPED_TABLES, Compiled, compile_segment
 from unicx.segments.definition import parse
-from unicx.segments.membership import FULL, Live, Relations, apply
+from unicx.segments.membership import FULL, Live, Relations, apply, relations_for, select_members
 from unicx.segments.personas import matrix_sql
 from unicx.segments.registry import Resolver
 from unicx.store import Session
@@ -111,3 +112,26 @@ def test_membership_delta_sql_matches_snapshot(case: str) -> None:
     apply(cast(Session, recorder), segment, rel, now=now, reason="ingest", timezone="UTC")
     text = snapshot_text(";\n".join(recorder.sql), title=f"segment {case}")
     assert_snapshot("segments", case, text)
+
+
+class _ScopeSession(RecordingSession):
+    """Also what the scope set-up reads: per-session state and the (empty) ids it copies."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local: dict[str, Any] = {}
+
+    def to_arrow_table(self) -> pa.Table:
+        return pa.table({"id_value": pa.array([], type=pa.string())})
+
+
+def test_evaluation_over_touched_profiles_sql_matches_snapshot() -> None:
+    """The scope copies an incremental pass (or a journey condition, an offer's eligibility)
+    makes of the touched profiles' rows, the evaluation into a temp table, and the clean-up."""
+    recorder = _ScopeSession()
+    session = cast(Session, recorder)
+    compiled = _compiled(DEFINITIONS["churn_risk_or_new"])
+    with relations_for(session, ["p1", "p2"], traits=compiled.traits) as rel:
+        select_members(session, compiled, rel, now=datetime(2026, 1, 1, tzinfo=UTC))
+    text = snapshot_text(";\n".join(recorder.sql), title="segment evaluation_over_touched_profiles")
+    assert_snapshot("segments", "evaluation_over_touched_profiles", text)
