@@ -83,18 +83,13 @@ def _check_segment(
     via: str,
     seen: set[str],
 ) -> None:
-    row = session.fetchone(
-        "SELECT segment_id, definition FROM segments WHERE status = 'active' AND "
-        "(segment_id = ? OR lower(name) = lower(?))",
-        [node.ref, node.ref],
-        step="personalize.segment_definition",
-    )
-    if row is None or str(row[0]) in seen:
+    segment = seg.active_segment(session, node.ref)
+    if segment is None or segment.segment_id in seen:
         return
-    seen.add(str(row[0]))
+    seen.add(segment.segment_id)
     where = node.path.replace("definition", ROOT, 1) + ".segment" if via == ROOT else via
     try:
-        tree = seg.parse_condition(json.loads(str(row[1])))
+        tree = seg.parse_condition(json.loads(segment.definition))
     except (ValidationError, ValueError):
         return  # a stored segment that no longer parses matches nobody; nothing to leak
     _refuse_sensitive(session, tree, sensitive, where, seen)

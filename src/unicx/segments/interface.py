@@ -23,17 +23,36 @@ from unicx.segments.vocabulary import load
 from unicx.store import Session
 
 __all__ = [
+    "ActiveSegment",
     "Compiled",
     "ConditionScope",
     "Node",
     "SegmentRef",
     "TraitCond",
+    "active_segment",
     "check_condition",
     "compile_condition",
     "condition_scope",
     "parse_condition",
     "walk",
 ]
+
+
+@dataclass(frozen=True)
+class ActiveSegment:
+    segment_id: str
+    definition: str  # as stored (JSON text); it may no longer parse
+
+
+def active_segment(session: Session, ref: str) -> ActiveSegment | None:
+    """The active segment ``ref`` names (its id, or its name in any case), if any."""
+    row = session.fetchone(
+        "SELECT segment_id, definition FROM segments WHERE status = 'active' AND "
+        "(segment_id = ? OR lower(name) = lower(?))",
+        [ref, ref],
+        step="segments.active_by_ref",
+    )
+    return ActiveSegment(str(row[0]), str(row[1])) if row else None
 
 
 def check_condition(
