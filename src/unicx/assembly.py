@@ -1,5 +1,6 @@
 """What ties the domains together below the runtime: the ordered migrations each domain
-declares in its ``schema.py``, and the derived-table chain that runs after identity changes.
+declares in its ``schema.py``, the derived-table chain that runs after identity changes, and
+the trainers predict schedules from domains above it.
 
 The store applies migrations without knowing the domains, and identity and profiles call the
 derived chain through the slots they own; this module, above every domain and below the
@@ -9,10 +10,13 @@ opened for use, so the chain is in place before any identity pass can run.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from unicx.channels.messages import message_log
 from unicx.channels.person_token import create_secret as create_person_secret
 from unicx.channels.render import install_journey_content
 from unicx.channels.schema import CHANNELS_SQL, SCRUB_ANSWERS_SQL
+from unicx.config import Settings
 from unicx.identity import changes
 from unicx.identity.keyed import migrate_keyed_tombstones
 from unicx.identity.schema import SINGLE_CUSTOMER_VIEW_SQL
@@ -20,6 +24,8 @@ from unicx.ingest.schema import SOURCES_KEYS_EVENTS_SQL
 from unicx.journeys.content import NodeContents
 from unicx.journeys.schema import JOURNEYS_SQL
 from unicx.personalize.schema import PERSONALIZE_SQL
+from unicx.predict import train as predict_train
+from unicx.predict.registry import TrainResult
 from unicx.predict.schema import PREDICT_AS_OF_SQL, PREDICT_SQL
 from unicx.privacy.consent import refresh_consents
 from unicx.profiles import downstream
@@ -66,3 +72,12 @@ def install_derived_chain() -> None:
     )
     changes.install(refresh_derived)
     install_journey_content(NodeContents)
+    predict_train.install_trainer("recommend", _train_recommendations)
+
+
+def _train_recommendations(
+    store: Store, settings: Settings, *, now: datetime, as_of: datetime | None = None
+) -> TrainResult:
+    from unicx.recommend.train import train  # numpy and scipy load only when training
+
+    return train(store, settings, now=now, as_of=as_of)

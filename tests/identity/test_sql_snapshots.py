@@ -1,5 +1,6 @@
-"""The SQL of probabilistic matching (identity/matching_sql.py), compared with reviewed
-snapshots in tests/snapshots/identity/ (see tests/sql_snapshots.py)."""
+"""The SQL of probabilistic matching (identity/matching_sql.py, the term frequencies and strong
+signals of identity/matching_levels.py), compared with reviewed snapshots in
+tests/snapshots/identity/ (see tests/sql_snapshots.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from tests.sql_snapshots import assert_snapshot, snapshot_text
 from unicx.identity import matching_sql
+from unicx.identity.matching_levels import TF_COLUMNS, strong_signal_sql, term_frequency_sql
 
 CASES = {
     "trait_phones": matching_sql.TRAIT_PHONES_SQL,
@@ -15,6 +17,12 @@ CASES = {
         f"({matching_sql.WORKSPACE_RAW_SQL}) AS match_raw"
     ),
     "records_of_match_raw": matching_sql.records_sql(),
+    **{
+        f"term_frequency_{column}": term_frequency_sql(column, prior, 1000)
+        for column, prior, _ in TF_COLUMNS
+    },
+    # An expression over a pair's gamma columns: shown as the select that uses it.
+    "strong_signal": f"SELECT ({strong_signal_sql()}) AS strong FROM predicted_pairs",
 }
 
 

@@ -12,11 +12,7 @@ from typing import Any
 from unicx.errors import UnicxError
 from unicx.journeys import definition as jd
 from unicx.journeys.engine import Run
-from unicx.segments import definition as sd
-from unicx.segments.compiler import Compiled, compile_segment, used_params
-from unicx.segments.membership import relations_for
-from unicx.segments.registry import Resolver, segment_index
-from unicx.segments.vocabulary import load
+from unicx.segments.interface import Compiled, compile_condition, condition_scope
 from unicx.store import Session
 
 log = logging.getLogger(__name__)
@@ -105,9 +101,8 @@ class ConditionEvaluator:
         if compiled is None:
             return set()
         profiles = sorted({r.profile_id for r in runs})
-        with relations_for(self._session, profiles, traits=compiled.traits) as rel:
-            sql = compiled.render(events=rel.events, scope=rel.scope, tables=rel.tables)
-            params = used_params(sql, {**compiled.params, "now": self.now})
+        with condition_scope(self._session, profiles, conditions=[compiled]) as scope:
+            sql, params = scope.query(compiled, now=self.now)
             holds = {str(r[0]) for r in self._session.fetchall(sql, params, step="journeys.cond")}
         return {r.run_id for r in runs if r.profile_id in holds}
 
@@ -116,12 +111,8 @@ class ConditionEvaluator:
     ) -> Compiled | None:
         key = (journey_id, version, node_id)
         if key not in self._compiled:
-            session = self._session
-            resolver = Resolver(
-                session, load(session, traits_only=True), segment_index(session), strict=False
-            )
             try:
-                self._compiled[key] = compile_segment(sd.parse(raw), resolver)
+                self._compiled[key] = compile_condition(self._session, raw)
             except (UnicxError, ValueError) as exc:
                 # Its trait or segment is gone since publishing: the condition is false.
                 log.warning(

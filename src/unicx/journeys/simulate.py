@@ -37,17 +37,22 @@ def _audience(store: Store, defn: jd.JourneyDefinition, req: SimulationRequest) 
         sid = (
             segment_id(s, defn.entry.segment) if not isinstance(defn.entry, jd.EventEntry) else None
         )
-        sql = (
-            "SELECT profile_id FROM segment_members WHERE segment_id = $sid"
-            if sid
-            else "SELECT profile_id FROM profiles"
-        )
         rows = s.fetchall(
-            f"SELECT profile_id FROM ({sql}) USING SAMPLE {req.audience} ROWS",
+            audience_sample_sql(of_segment=bool(sid), size=req.audience),
             {"sid": sid} if sid else None,
             step="journeys.sim_sample",
         )
     return [str(r[0]) for r in rows]
+
+
+def audience_sample_sql(*, of_segment: bool, size: int) -> str:
+    """``size`` random profiles: of the entry segment (``$sid``) or of the whole workspace."""
+    sql = (
+        "SELECT profile_id FROM segment_members WHERE segment_id = $sid"
+        if of_segment
+        else "SELECT profile_id FROM profiles"
+    )
+    return f"SELECT profile_id FROM ({sql}) USING SAMPLE {int(size)} ROWS"
 
 
 def simulate(

@@ -15,6 +15,7 @@ from unicx.journeys import definition as jd
 from unicx.personalize.eligibility import check as check_condition
 from unicx.personalize.sensitive import SensitiveCheck
 from unicx.personalize.templates import check_template, used_traits
+from unicx.segments.interface import active_segment
 from unicx.store import Session
 
 
@@ -208,13 +209,8 @@ def _segment_exists(session: Session, ref: str) -> bool:
 
 
 def segment_id(session: Session, ref: str) -> str | None:
-    row = session.fetchone(
-        "SELECT segment_id FROM segments WHERE status = 'active' AND "
-        "(segment_id = ? OR lower(name) = lower(?))",
-        [ref, ref],
-        step="journeys.segment_id",
-    )
-    return str(row[0]) if row else None
+    segment = active_segment(session, ref)
+    return segment.segment_id if segment else None
 
 
 def _journey_id(session: Session, ref: str) -> str | None:

@@ -18,12 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from unicx.errors import FieldIssue, UnicxError, ValidationError
-from unicx.segments import conditions as sc
-from unicx.segments import definition as d
-from unicx.segments.compiler import Compiled, compile_segment, used_params
-from unicx.segments.membership import relations_for
-from unicx.segments.registry import Resolver, resolve_refs, segment_index
-from unicx.segments.vocabulary import load
+from unicx.segments import interface as seg
+from unicx.segments.interface import Compiled
 from unicx.store import Session
 
 log = logging.getLogger(__name__)
@@ -53,10 +49,7 @@ def check(
 ) -> dict[str, Any]:
     """The condition as stored (segment references by id), or ValidationError with the path."""
     try:
-        tree = d.parse(raw, now=now)
-        resolver = Resolver(session, load(session), segment_index(session), strict=strict)
-        stored: dict[str, Any] = resolve_refs(raw, resolver)
-        compile_segment(tree, resolver)
+        stored, tree = seg.check_condition(session, raw, now=now, strict=strict)
     except ValidationError as exc:
         raise _reroot(exc) from None
     _refuse_sensitive(session, tree, sensitive, ROOT, set())
@@ -65,13 +58,13 @@ def check(
 
 def _refuse_sensitive(
     session: Session,
-    tree: sc.Node,
+    tree: seg.Node,
     sensitive: Callable[[str], bool],
     via: str,
     seen: set[str],
 ) -> None:
-    for node in sc.walk(tree):
-        if isinstance(node, sc.TraitCond) and sensitive(node.trait):
+    for node in seg.walk(tree):
+        if isinstance(node, seg.TraitCond) and sensitive(node.trait):
             field = node.path.replace("definition", ROOT, 1) + ".trait" if via == ROOT else via
             message = f"trait {node.trait!r} is sensitive and cannot be used for personalization"
             if via != ROOT:
@@ -79,29 +72,24 @@ def _refuse_sensitive(
             raise ValidationError(
                 f"{field}: {message}", issues=[FieldIssue(field, "sensitive_trait", message)]
             )
-        if isinstance(node, sc.SegmentRef):
+        if isinstance(node, seg.SegmentRef):
             _check_segment(session, node, sensitive, via, seen)
 
 
 def _check_segment(
     session: Session,
-    node: sc.SegmentRef,
+    node: seg.SegmentRef,
     sensitive: Callable[[str], bool],
     via: str,
     seen: set[str],
 ) -> None:
-    row = session.fetchone(
-        "SELECT segment_id, definition FROM segments WHERE status = 'active' AND "
-        "(segment_id = ? OR lower(name) = lower(?))",
-        [node.ref, node.ref],
-        step="personalize.segment_definition",
-    )
-    if row is None or str(row[0]) in seen:
+    segment = seg.active_segment(session, node.ref)
+    if segment is None or segment.segment_id in seen:
         return
-    seen.add(str(row[0]))
+    seen.add(segment.segment_id)
     where = node.path.replace("definition", ROOT, 1) + ".segment" if via == ROOT else via
     try:
-        tree = d.parse(json.loads(str(row[1])))
+        tree = seg.parse_condition(json.loads(segment.definition))
     except (ValidationError, ValueError):
         return  # a stored segment that no longer parses matches nobody; nothing to leak
     _refuse_sensitive(session, tree, sensitive, where, seen)
@@ -118,11 +106,9 @@ def compiled_for(
     with _cache_lock:
         if key in _cache:
             return _cache[key] or _NOBODY
-    vocab, index = load(session, traits_only=True), segment_index(session)
-    resolver = Resolver(session, vocab, index, strict=False)
     compiled: Compiled | None
     try:
-        compiled = compile_segment(d.parse(json.loads(stored)), resolver)
+        compiled = seg.compile_condition(session, json.loads(stored))
     except (UnicxError, ValueError) as exc:
         log.warning("offer %s eligibility does not compile, nobody eligible: %s", offer_id, exc)
         compiled = None
@@ -147,11 +133,10 @@ def eligible(
     conditional = [(oid, c) for oid, c in offers if c is not None]
     holds: set[str] = {oid for oid, c in offers if c is None}
     if conditional:
-        traits = set().union(*(c.traits for _, c in conditional))
-        with relations_for(session, [profile_id], traits=traits) as rel:
+        compileds = [c for _, c in conditional]
+        with seg.condition_scope(session, [profile_id], conditions=compileds) as scope:
             for offer_id, compiled in conditional:
-                sql = compiled.render(events=rel.events, scope=rel.scope, tables=rel.tables)
-                params = used_params(sql, {**compiled.params, "now": now})
+                sql, params = scope.query(compiled, now=now)
                 row = session.fetchone(
                     f"SELECT count(*) FROM ({sql})", params, step="personalize.eligible"
                 )

@@ -1,0 +1,146 @@
+-- segment membership_delta_touched_changed
+CREATE OR REPLACE TEMPORARY TABLE unicx_seg_delta AS
+WITH fresh AS MATERIALIZED (
+  WITH did_product_added_in_7d_not_followed_by_order_completed AS (
+    SELECT
+      e.profile_id
+    FROM unicx_trait_events AS e
+    WHERE
+      NOT e.profile_id IS NULL
+      AND e.event = $p1
+      AND e.timestamp >= CAST($now AS TIMESTAMPTZ) - TO_SECONDS($p2)
+      AND e.timestamp <= CAST($now AS TIMESTAMPTZ) - TO_SECONDS($p4)
+      AND NOT EXISTS(
+        SELECT
+          1
+        FROM unicx_trait_events AS f
+        WHERE
+          f.profile_id = e.profile_id
+          AND f.event = $p5
+          AND f.timestamp >= e.timestamp
+          AND f.timestamp <= e.timestamp + TO_SECONDS($p4)
+      )
+    GROUP BY
+      e.profile_id
+    HAVING
+      COUNT(*) >= $p7
+  )
+  SELECT
+    profile_id
+  FROM profiles
+  WHERE
+    (
+      profile_id IN (
+        SELECT
+          profile_id
+        FROM did_product_added_in_7d_not_followed_by_order_completed
+      )
+    )
+    AND profile_id IN (
+      SELECT
+        profile_id
+      FROM unicx_trait_targets
+    )
+)
+SELECT
+  profile_id,
+  'entered' AS change
+FROM fresh
+WHERE
+  NOT profile_id IN (
+    SELECT
+      profile_id
+    FROM segment_members
+    WHERE
+      segment_id = $sid
+  )
+UNION ALL
+SELECT
+  profile_id,
+  'exited'
+FROM segment_members
+WHERE
+  segment_id = $sid
+  AND profile_id IN (
+    SELECT
+      profile_id
+    FROM unicx_trait_targets
+  )
+  AND NOT profile_id IN (
+    SELECT
+      profile_id
+    FROM fresh
+  );
+
+SELECT
+  COUNT(*) FILTER(WHERE
+    change = 'entered'),
+  COUNT(*) FILTER(WHERE
+    change = 'exited'),
+  (
+    SELECT
+      [entered, exited]
+    FROM segment_sizes
+    WHERE
+      segment_id = $sid AND day = $day
+  )
+FROM unicx_seg_delta;
+
+INSERT INTO segment_changes (
+  segment_id,
+  profile_id,
+  change,
+  occurred_at,
+  version,
+  reason
+)
+SELECT
+  $sid,
+  profile_id,
+  change,
+  $now,
+  $ver,
+  $why
+FROM unicx_seg_delta
+ORDER BY
+  change,
+  profile_id;
+
+DELETE FROM segment_members
+WHERE
+  segment_id = $sid
+  AND profile_id IN (
+    SELECT
+      profile_id
+    FROM unicx_seg_delta
+    WHERE
+      change = 'exited'
+  );
+
+INSERT INTO segment_members
+SELECT
+  $sid,
+  profile_id,
+  $now
+FROM unicx_seg_delta
+WHERE
+  change = 'entered';
+
+DELETE FROM segment_sizes
+WHERE
+  segment_id = $sid AND day = $day;
+
+INSERT INTO segment_sizes
+SELECT
+  $sid,
+  $day,
+  (
+    SELECT
+      COUNT(*)
+    FROM segment_members
+    WHERE
+      segment_id = $sid
+  ),
+  $e,
+  $x,
+  $now;
