@@ -19,10 +19,12 @@ import pytest
 from tests.conftest import Workspace
 from tests.helpers import LOOPBACK_ENV, ServerProcess, basic, bearer, eventually, quiet_hours_off
 from tests.smtp import Inbox, smtp_server
+from unicx.channels.outbox import UNCONFIRMED
 
 pytestmark = pytest.mark.slow
 
 PEOPLE = 24
+SEND_THREADS = 1
 JOURNEY = {
     "name": "Welcome series",
     "entry": {"type": "event", "event": "Signed Up"},
@@ -56,10 +58,10 @@ _wait = partial(eventually, timeout=60.0)
 
 
 def _server(workspace: Workspace, crash_at: str = "") -> ServerProcess:
-    # One sending thread: a kill then never lands in another thread's hand-over window (the
-    # few moments between recording handed_over and writing the final "."; docs/journeys.md).
-    env = {"UNICX_JOURNEY_TICK_MS": "50", "UNICX_CRASH_AT": crash_at, "UNICX_SEND_WORKERS": "1",
-           **LOOPBACK_ENV}  # fmt: skip
+    # One sending thread: a kill lands in at most one hand-over window (the few moments between
+    # recording handed_over and the mail server's answer to the final "."; docs/journeys.md).
+    env = {"UNICX_JOURNEY_TICK_MS": "50", "UNICX_CRASH_AT": crash_at,
+           "UNICX_SEND_WORKERS": str(SEND_THREADS), **LOOPBACK_ENV}  # fmt: skip
     return ServerProcess(workspace.path, env=env).start(timeout=90)  # a loaded machine is slow
 
 
@@ -93,25 +95,39 @@ def _stats(server: ServerProcess, workspace: Workspace, jid: str) -> dict[str, A
     return stats
 
 
-def _finish_and_check(workspace: Workspace, inbox: Inbox, jid: str, server: ServerProcess) -> None:
+def _message_log(server: ServerProcess, workspace: Workspace) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{server.url}/v1/messages", headers=bearer(workspace.secret_key), params={"limit": 1000}
+    )
+    return list(answer.json())
+
+
+def _finish_and_check(
+    workspace: Workspace, inbox: Inbox, jid: str, server: ServerProcess, *, in_doubt_max: int = 0
+) -> None:
+    """Every message arrives exactly once, except that a kill while the mail server was taking
+    one leaves that one in doubt: logged as sent, unconfirmed, and never sent twice
+    (``Outbox.recover``), so it may be missing; at most ``in_doubt_max`` of them."""
+
+    def in_doubt() -> set[str]:
+        log = _message_log(server, workspace)
+        return {m["message_id"] for m in log if m["reason"] == UNCONFIRMED}
+
     try:
         _wait(lambda: _stats(server, workspace, jid)["exits"].get("completed") == PEOPLE, "exits")
         try:
-            _wait(lambda: len(inbox.ids()) == 2 * PEOPLE, "every message")
+            _wait(lambda: len(set(inbox.ids()) | in_doubt()) == 2 * PEOPLE, "every message")
         except AssertionError:
-            log = httpx.get(
-                f"{server.url}/v1/messages",
-                headers=bearer(workspace.secret_key),
-                params={"limit": 1000},
-            ).json()
-            got = inbox.ids()
-            missing = [(m["message_id"], m["status"], m["reason"]) for m in log
-                       if m["message_id"] not in got]  # fmt: skip
+            got, log = inbox.ids(), _message_log(server, workspace)
+            missing = [(m["message_id"], m["status"], m["reason"])
+                       for m in log if m["message_id"] not in got]  # fmt: skip
             raise AssertionError(f"missing at the mail server: {missing}") from None
         time.sleep(0.5)  # a duplicate would arrive now
         ids = inbox.ids()
-        assert len(ids) == 2 * PEOPLE, sorted(ids)
         assert [m for m, n in ids.items() if n > 1] == []  # each exactly once
+        doubtful = in_doubt()
+        assert len(doubtful) <= in_doubt_max, doubtful
+        assert len(set(ids) | doubtful) == 2 * PEOPLE, sorted(ids)
         stats = _stats(server, workspace, jid)
         assert stats["entered"] == PEOPLE and stats["in_progress"] == 0
         sent = stats["messages"]["email"]
@@ -157,4 +173,5 @@ def test_killed_from_outside_while_sending(workspace: Workspace, smtp: tuple[Inb
         if server.proc is not None:
             server.kill()
         raise
-    _finish_and_check(workspace, inbox, jid, server)
+    # Two kills, each may catch one message per sending thread in the mail server's hands.
+    _finish_and_check(workspace, inbox, jid, server, in_doubt_max=2 * SEND_THREADS)
