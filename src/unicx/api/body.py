@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -15,6 +15,13 @@ from starlette.requests import ClientDisconnect
 from unicx.errors import FieldIssue, PayloadTooLargeError, UnsupportedMediaError, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` of a route reading its body itself (with :func:`read_model`): the
+    required JSON body, described by ``model`` (the type FastAPI takes for it)."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def _too_large(limit: int, rule: str) -> PayloadTooLargeError:

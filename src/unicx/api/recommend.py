@@ -66,7 +66,7 @@ async def recommendations(
     ] = "home",
     cart: Annotated[str | None, Query(max_length=4000, description="Comma-separated skus")] = None,
     placement: Annotated[str, Query(min_length=1, max_length=64)] = "default",
-) -> dict[str, Any]:
+) -> Recommendations:
     """Items for a person; carries a recommendation_id to send back with Product Clicked."""
     items = [c.strip() for c in (cart or "").split(",") if c.strip()]
     return await run_in_threadpool(
@@ -76,7 +76,7 @@ async def recommendations(
 
 
 @router.get("/items/{sku}/similar", response_model=Recommendations)
-async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> dict[str, Any]:
+async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> Recommendations:
     """People who bought or viewed this also ... (not personalized)."""
     return await run_in_threadpool(_recommender(ctx).similar, sku, k=k, now=datetime.now(UTC))
 
@@ -173,7 +173,7 @@ _ITEM_SCHEMA = catalog.CatalogItem.model_json_schema()
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ITEM_SCHEMA}}}
     },
 )
-async def put_item(ctx: Ctx, _: PersonalizeWriter, sku: Sku, request: Request) -> dict[str, Any]:
+async def put_item(ctx: Ctx, _: PersonalizeWriter, sku: Sku, request: Request) -> CatalogItemPublic:
     """Create or replace one item (the path names its id)."""
     body = await read_model(request, ItemBody, max_bytes=64 * 1024)
     await run_in_threadpool(catalog.put_item, ctx.store, sku, body.model_dump(), now=_now())
@@ -191,8 +191,7 @@ async def list_items(
     total, items = await run_in_threadpool(
         catalog.list_items, ctx.store, offset=offset, limit=limit
     )
-    page = [CatalogItemPublic.model_validate(i) for i in items]
-    return CatalogPage(total=total, offset=offset, limit=limit, items=page)
+    return CatalogPage(total=total, offset=offset, limit=limit, items=items)
 
 
 @router.get("/reports/recommendations", response_model=list[PlacementRow])
@@ -201,7 +200,7 @@ async def recommendation_report(
     _: ReportsReader,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query(description="exclusive")] = None,
-) -> list[dict[str, Any]]:
+) -> list[PlacementRow]:
     """Per placement: served, clicks, click-through rate, attributed orders and revenue."""
     tz = ZoneInfo(ctx.settings.timezone)
     end_day = to or (datetime.now(tz).date() + timedelta(days=1))
