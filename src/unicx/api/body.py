@@ -17,11 +17,11 @@ from unicx.errors import FieldIssue, PayloadTooLargeError, UnsupportedMediaError
 M = TypeVar("M", bound=BaseModel)
 
 
-def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+def body_schema(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
     """``openapi_extra`` of a route reading its body itself (with :func:`read_model`): the
-    required JSON body, described by ``model`` (the type FastAPI takes for it)."""
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    JSON body, described by ``model`` (a dict: the type FastAPI takes for it)."""
+    content = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": required, "content": content}}
 
 
 def _too_large(limit: int, rule: str) -> PayloadTooLargeError:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from unicx.api.body import read_limited, read_model
+from unicx.api.body import body_schema, read_limited, read_model
 from unicx.api.deps import Ctx, PersonalizeServer, PersonalizeWriter, ReportsReader
 from unicx.errors import FieldIssue, ValidationError
 from unicx.recommend import catalog
@@ -89,9 +89,8 @@ async def get_rules(ctx: Ctx, _: PersonalizeServer) -> Rules:
 @router.put(
     "/recommendations/rules",
     response_model=Rules,
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": Rules.model_json_schema()}}}},
-)  # fmt: skip
+    openapi_extra=body_schema(Rules),
+)
 async def put_rules(ctx: Ctx, _: PersonalizeWriter, request: Request) -> Rules:
     """Replace the business rules (exclusions, boosts, diversity, pins, segment filters)."""
     rules = await read_model(request, Rules, max_bytes=64 * 1024)
@@ -108,9 +107,8 @@ async def put_rules(ctx: Ctx, _: PersonalizeWriter, request: Request) -> Rules:
 @router.post(
     "/catalog/items",
     response_model=catalog.CatalogReport,
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": CatalogBody.model_json_schema()}}}},
-)  # fmt: skip
+    openapi_extra=body_schema(CatalogBody),
+)
 async def upsert_items(ctx: Ctx, _: PersonalizeWriter, request: Request) -> catalog.CatalogReport:
     """Add or update catalog items ({"items": [{"id", "name", "category", "price",
     "available", "image", "url"}]}); bad rows are reported by number, good rows kept."""
@@ -163,15 +161,10 @@ async def _catalog_file(request: Request) -> tuple[bytes, str | None]:
     return data, upload.filename
 
 
-_ITEM_SCHEMA = catalog.CatalogItem.model_json_schema()
-
-
 @router.put(
     "/catalog/items/{sku}",
     response_model=CatalogItemPublic,
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ITEM_SCHEMA}}}
-    },
+    openapi_extra=body_schema(catalog.CatalogItem),
 )
 async def put_item(ctx: Ctx, _: PersonalizeWriter, sku: Sku, request: Request) -> CatalogItemPublic:
     """Create or replace one item (the path names its id)."""
