@@ -435,7 +435,7 @@ def test_smtp_down_is_retried_with_backoff_then_dead(world: World) -> None:
     row = world.row("e")
     assert (row["status"], row["attempts"]) == ("dead", DEFAULT_MAX_ATTEMPTS)
     assert world.events("e") == ["retry"] * (DEFAULT_MAX_ATTEMPTS - 1) + ["dead"]
-    assert [d["message_id"] for d in list_dead(world.store)] == ["e"]
+    assert [d.message_id for d in list_dead(world.store)] == ["e"]
     assert world.dispatch(now + timedelta(days=1)).claimed == 0  # dead stays dead
     # The server is back: a replay sends it, once.
     world.point_email_at(world.smtp_port)

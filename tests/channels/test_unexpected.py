@@ -40,7 +40,7 @@ def test_an_unexpected_error_is_retried_then_dead(
         now = max(now, row["due_at"])
     assert world.status("s")[0] == "dead" and result.failed == 1
     assert world.events("s") == ["retry"] * (DEFAULT_MAX_ATTEMPTS - 1) + ["dead"]
-    assert [d["message_id"] for d in list_dead(world.store)] == ["s"]
+    assert [d.message_id for d in list_dead(world.store)] == ["s"]
     assert world.gateway.bodies == []
 
 

@@ -68,7 +68,7 @@ def test_erasure_leaves_no_trace_and_spares_others(
     )
     export_profile(store, alice.profile_id, actor="k")  # leaves an audit entry to survive
     assert traces(store, alice.secrets())  # the scan does see her before
-    bob_before = export_profile(store, bob.profile_id, actor="k")["tables"]
+    bob_before = export_profile(store, bob.profile_id, actor="k").tables
     report = erase_profile(
         store, workspace.settings, alice.profile_id, actor="key_9", request_id="DSR-1"
     )
@@ -89,7 +89,7 @@ def test_erasure_leaves_no_trace_and_spares_others(
     # Keyed: the plain SHA-256 of the identifier is not what is stored.
     assert hashlib.sha256(f"email:{alice.email}".encode()).hexdigest() not in hashes
     # Bob keeps all of his events; the one carrying Alice's email has it redacted in place.
-    bob_after = export_profile(store, bob.profile_id, actor="k")["tables"]
+    bob_after = export_profile(store, bob.profile_id, actor="k").tables
     assert len(bob_after["events"]) == len(bob_before["events"]) == 6
     assert any(e["traits"] == {"email": "[erased]"} for e in bob_after["events"])
     # Derived tables are recomputed from Bob's remaining events; the others stay as they were.

@@ -42,17 +42,14 @@ def test_export_holds_every_table_of_the_person(
     seed_person(store, workspace.settings, alice)
     seed_person(store, workspace.settings, bob)
     data = export_profile(store, alice.profile_id, actor="key_1")
-    json.dumps(data)  # plain JSON all the way down
-    tables = data["tables"]
+    json.dumps(data.model_dump())  # plain JSON all the way down (python mode: no conversion)
+    tables = data.tables
     assert set(tables) == {t.table for t in PERSON_TABLES}
     empty = [name for name, rows in tables.items() if not rows]
     assert not empty, f"seeded but not exported: {empty}"
     assert len(tables["events"]) == 5
     assert {e["message_id"] for e in tables["events"]}.isdisjoint(
-        {
-            e["message_id"]
-            for e in export_profile(store, bob.profile_id, actor="k")["tables"]["events"]
-        }
+        {e["message_id"] for e in export_profile(store, bob.profile_id, actor="k").tables["events"]}
     )
     identify = next(e for e in tables["events"] if e["type"] == "identify")
     assert identify["traits"]["name"] == alice.name  # JSON columns come parsed
@@ -66,7 +63,7 @@ def test_export_holds_every_table_of_the_person(
     assert tables["identity_merges"][0]["moved"] == [
         {"type": "anonymous_id", "value": alice.anonymous_ids[1]}
     ]
-    serialized = json.dumps(data, ensure_ascii=False)
+    serialized = json.dumps(data.model_dump(), ensure_ascii=False)
     assert bob.email not in serialized and bob.user_id not in serialized
     entries = list_audit(store, action="profile.export")
     (entry,) = [e for e in entries if e.target == alice.profile_id]

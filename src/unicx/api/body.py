@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -15,6 +15,13 @@ from starlette.requests import ClientDisconnect
 from unicx.errors import FieldIssue, PayloadTooLargeError, UnsupportedMediaError, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def body_schema(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """``openapi_extra`` of a route reading its body itself (with :func:`read_model`): the
+    JSON body, described by ``model`` (a dict: the type FastAPI takes for it)."""
+    content = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": required, "content": content}}
 
 
 def _too_large(limit: int, rule: str) -> PayloadTooLargeError:

@@ -22,8 +22,7 @@ async def dead_messages(
     limit: Annotated[int, Query(ge=1, le=MAX_DEAD_PAGE)] = 100,
 ) -> list[DeadMessage]:
     """Messages whose retries ran out (status ``dead``), most recent first."""
-    rows = await run_in_threadpool(list_dead, ctx.store, channel=channel, limit=limit)
-    return [DeadMessage.model_validate(row) for row in rows]
+    return await run_in_threadpool(list_dead, ctx.store, channel=channel, limit=limit)
 
 
 @router.post("/messages/{message_id}/replay", response_model=ReplayResult)
@@ -34,4 +33,4 @@ async def replay_message(
     result = await run_in_threadpool(replay, ctx.store, message_id, now=ctx.clock.now())
     if ctx.messaging is not None:
         ctx.messaging.wake()  # send it now rather than at the dispatcher's next poll
-    return ReplayResult.model_validate(result)
+    return result

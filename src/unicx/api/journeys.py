@@ -3,13 +3,12 @@ their analytics. Definitions are JSON (docs/journeys.md); the YAML form goes thr
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.body import read_model
+from unicx.api.body import body_schema, read_model
 from unicx.api.deps import Ctx, JourneysReader, JourneysWriter
 from unicx.journeys.analytics import journey_stats
 from unicx.journeys.models import (
@@ -29,15 +28,6 @@ from unicx.segments.models import DefinitionBody
 router = APIRouter(prefix="/v1", tags=["journeys"])
 Ref = Annotated[str, Path(min_length=1, max_length=200)]
 MAX_BODY = 512 * 1024
-
-
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
 
 
 def _service(ctx: Ctx) -> JourneyService:
@@ -60,7 +50,7 @@ async def list_journeys(ctx: Ctx, _: JourneysReader) -> list[JourneySummary]:
     "/journeys",
     status_code=201,
     response_model=JourneyPublic,
-    openapi_extra=_schema(DefinitionBody),
+    openapi_extra=body_schema(DefinitionBody),
 )
 async def create_journey(ctx: Ctx, _: JourneysWriter, request: Request) -> JourneyPublic:
     """Save a draft (version 1) after validating it; publish it to let people in."""
@@ -69,7 +59,9 @@ async def create_journey(ctx: Ctx, _: JourneysWriter, request: Request) -> Journ
 
 
 @router.post(
-    "/journeys/validate", response_model=JourneyValidation, openapi_extra=_schema(DefinitionBody)
+    "/journeys/validate",
+    response_model=JourneyValidation,
+    openapi_extra=body_schema(DefinitionBody),
 )
 async def validate_journey(ctx: Ctx, _: JourneysReader, request: Request) -> JourneyValidation:
     """Check a definition (graph, channels, templates, segments) without saving it."""
@@ -80,7 +72,7 @@ async def validate_journey(ctx: Ctx, _: JourneysReader, request: Request) -> Jou
 @router.post(
     "/journeys/simulate",
     response_model=SimulationResult,
-    openapi_extra=_schema(SimulationRequest),
+    openapi_extra=body_schema(SimulationRequest),
 )
 async def simulate_journey(ctx: Ctx, _: JourneysReader, request: Request) -> SimulationResult:
     """Run a definition over a sampled or generated audience with a simulated clock: how many
@@ -94,7 +86,9 @@ async def get_journey(ctx: Ctx, _: JourneysReader, ref: Ref) -> JourneyPublic:
     return await run_in_threadpool(_service(ctx).get, ref)
 
 
-@router.put("/journeys/{ref}", response_model=JourneyPublic, openapi_extra=_schema(DefinitionBody))
+@router.put(
+    "/journeys/{ref}", response_model=JourneyPublic, openapi_extra=body_schema(DefinitionBody)
+)
 async def update_journey(ctx: Ctx, _: JourneysWriter, ref: Ref, request: Request) -> JourneyPublic:
     """Save a new version; people already in stay on theirs (see migrate)."""
     body = await read_model(request, DefinitionBody, max_bytes=MAX_BODY)
@@ -126,7 +120,9 @@ async def archive_journey(ctx: Ctx, _: JourneysWriter, ref: Ref) -> JourneyPubli
 
 
 @router.post(
-    "/journeys/{ref}/migrate", response_model=MigrationResult, openapi_extra=_schema(MigrateBody)
+    "/journeys/{ref}/migrate",
+    response_model=MigrationResult,
+    openapi_extra=body_schema(MigrateBody),
 )
 async def migrate_journey(
     ctx: Ctx, _: JourneysWriter, ref: Ref, request: Request

@@ -4,13 +4,13 @@ the journey clock (tests and demos only)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.body import read_model
+from unicx.api.body import body_schema, read_model
 from unicx.api.deps import ChannelsReader, ChannelsWriter, Ctx, JourneysWriter, MessagesReader
 from unicx.channels import messages as log_service
 from unicx.channels.base import channel_names, get_channel
@@ -26,26 +26,20 @@ ChannelName = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]
 
 class ConfigBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    config: dict[str, Any]
+    # Free-form: each channel's provider checks its own config (save_config).
+    config: dict[str, JsonValue]
 
 
 class PolicyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    policy: dict[str, Any]
+    # Read as JSON and parsed by check_policy, whose issues name paths under ``policy`` and
+    # which also refuses rules that contradict each other.
+    policy: dict[str, JsonValue]
 
 
 class ClockMove(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seconds: float = Field(gt=0, le=366 * 86400)
-
-
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
 
 
 @router.get("/channels", response_model=list[ChannelInfo])
@@ -89,7 +83,7 @@ async def channel_config(ctx: Ctx, _: ChannelsReader, name: ChannelName) -> Chan
 
 
 @router.put(
-    "/channels/{name}", response_model=ChannelConfigPublic, openapi_extra=_schema(ConfigBody)
+    "/channels/{name}", response_model=ChannelConfigPublic, openapi_extra=body_schema(ConfigBody)
 )
 async def set_channel_config(
     ctx: Ctx, _: ChannelsWriter, name: ChannelName, request: Request
@@ -118,7 +112,9 @@ async def get_policy(ctx: Ctx, _: ChannelsReader) -> MessagingPolicy:
     return await run_in_threadpool(run)
 
 
-@router.put("/messaging/policy", response_model=MessagingPolicy, openapi_extra=_schema(PolicyBody))
+@router.put(
+    "/messaging/policy", response_model=MessagingPolicy, openapi_extra=body_schema(PolicyBody)
+)
 async def put_policy(ctx: Ctx, _: ChannelsWriter, request: Request) -> MessagingPolicy:
     """Replace the policy; rules that contradict each other are refused with their path."""
     body = await read_model(request, PolicyBody, max_bytes=64 * 1024)
@@ -144,7 +140,7 @@ async def message_log(
 ) -> list[MessagePublic]:
     """The message log, newest first: each message with its status, the reason (suppressed,
     deferred, failed) and what happened to it afterwards (delivered, opened, clicked, ...)."""
-    rows = await run_in_threadpool(
+    return await run_in_threadpool(
         log_service.message_log,
         ctx.store,
         profile_id=profile_id,
@@ -153,7 +149,6 @@ async def message_log(
         status=status,
         limit=limit,
     )
-    return [MessagePublic.model_validate(row) for row in rows]
 
 
 @router.get("/clock", response_model=ClockPublic)
@@ -162,7 +157,7 @@ async def read_clock(ctx: Ctx, _: JourneysWriter) -> ClockPublic:
     return ClockPublic(now=ctx.clock.now(), offset_s=ctx.clock.offset.total_seconds())
 
 
-@router.post("/clock", response_model=ClockPublic, openapi_extra=_schema(ClockMove))
+@router.post("/clock", response_model=ClockPublic, openapi_extra=body_schema(ClockMove))
 async def move_clock(ctx: Ctx, _: JourneysWriter, request: Request) -> ClockPublic:
     """Move the journey clock forward (only with the clock_control setting: tests, demos)."""
     if not ctx.settings.clock_control:

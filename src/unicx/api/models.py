@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.body import read_model
+from unicx.api.body import body_schema, read_model
 from unicx.api.deps import Ctx, ModelsReader, ModelsTrainer
 from unicx.predict import service
 from unicx.predict.models import ModelRun, TrainOutcome, TrainRequest
@@ -36,12 +36,7 @@ async def active_run(ctx: Ctx, _: ModelsReader, model: ModelName) -> ModelRun:
 @router.post(
     "/models/train",
     response_model=list[TrainOutcome],
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": TrainRequest.model_json_schema()}},
-        }
-    },
+    openapi_extra=body_schema(TrainRequest, required=False),
 )
 async def train_now(ctx: Ctx, _: ModelsTrainer, request: Request) -> list[TrainOutcome]:
     """Train now (all models by default); a model with too little data answers `rejected`

@@ -7,13 +7,13 @@ Bodies are read with a size cap and orjson's nesting cap (a hostile eligibility 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import JsonValue
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.body import read_model
+from unicx.api.body import body_schema, read_model
 from unicx.api.deps import AnyPrincipal, Ctx, PersonalizeServer, PersonalizeWriter
 from unicx.auth.models import Role
 from unicx.errors import PermissionDeniedError
@@ -41,11 +41,6 @@ TraitName = Annotated[str, Path(min_length=1, max_length=200)]
 Strict = Annotated[bool, Query(description="Unknown event and property names are errors.")]
 
 
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -62,12 +57,13 @@ def _provider(ctx: Ctx) -> RecProvider:
         ctx.recommender = Recommender(ctx.store, ctx.settings)
     recommender: Recommender = ctx.recommender
 
-    def provide(profile_id: str | None, k: int) -> list[dict[str, Any]]:
+    def provide(profile_id: str | None, k: int) -> list[dict[str, JsonValue]]:
+        """Items as a template reads them (item_id, name, price, ...)."""
         if profile_id is None:
             return fallback(None, k)
         answer = recommender.for_profile(profile_id, k=k, context="home", cart=[],
                                          placement="offer", now=_now())  # fmt: skip
-        items: list[dict[str, Any]] = answer.get("items") or []
+        items = [item.model_dump(mode="json") for item in answer.items]
         return items or fallback(None, k)
 
     return provide
@@ -82,7 +78,7 @@ async def list_offers(
 
 
 @router.post(
-    "/offers", response_model=OfferPublic, status_code=201, openapi_extra=_schema(OfferCreate)
+    "/offers", response_model=OfferPublic, status_code=201, openapi_extra=body_schema(OfferCreate)
 )
 async def create_offer(
     ctx: Ctx, _: PersonalizeWriter, request: Request, strict: Strict = True
@@ -92,7 +88,9 @@ async def create_offer(
     return await run_in_threadpool(OfferService(ctx.store).create, body, now=_now(), strict=strict)
 
 
-@router.post("/offers/validate", response_model=OfferValidation, openapi_extra=_schema(OfferCreate))
+@router.post(
+    "/offers/validate", response_model=OfferValidation, openapi_extra=body_schema(OfferCreate)
+)
 async def validate_offer(
     ctx: Ctx, _: PersonalizeWriter, request: Request, strict: Strict = True
 ) -> OfferValidation:
@@ -108,7 +106,7 @@ async def get_offer(ctx: Ctx, _: PersonalizeServer, offer: OfferRef) -> OfferPub
     return await run_in_threadpool(OfferService(ctx.store).get, offer)
 
 
-@router.patch("/offers/{offer}", response_model=OfferPublic, openapi_extra=_schema(OfferUpdate))
+@router.patch("/offers/{offer}", response_model=OfferPublic, openapi_extra=body_schema(OfferUpdate))
 async def update_offer(
     ctx: Ctx, _: PersonalizeWriter, offer: OfferRef, request: Request, strict: Strict = True
 ) -> OfferPublic:
@@ -135,7 +133,7 @@ async def get_placement(
 @router.put(
     "/placements/{placement}",
     response_model=PlacementPublic,
-    openapi_extra=_schema(PlacementSettings),
+    openapi_extra=body_schema(PlacementSettings),
 )
 async def set_placement(
     ctx: Ctx, _: PersonalizeWriter, placement: PlacementName, request: Request
@@ -178,7 +176,7 @@ async def list_sensitive(ctx: Ctx, _: PersonalizeServer) -> list[SensitiveTrait]
 
     def run() -> list[SensitiveTrait]:
         with ctx.store.session() as s:
-            return [SensitiveTrait.model_validate(t) for t in sensitive.list_sensitive(s)]
+            return sensitive.list_sensitive(s)
 
     return await run_in_threadpool(run)
 
@@ -191,7 +189,7 @@ async def _mark(ctx: Ctx, who: AnyPrincipal, name: str, request: Request) -> Sen
         with ctx.store.session() as s:
             mark = sensitive.mark(s, name, sensitive=body.sensitive, category=body.category,
                                   reason=body.reason, actor=who.key_id, now=_now())  # fmt: skip
-        return SensitiveTrait.model_validate(mark)
+        return mark
 
     return await run_in_threadpool(run)
 
@@ -199,7 +197,7 @@ async def _mark(ctx: Ctx, who: AnyPrincipal, name: str, request: Request) -> Sen
 @router.put(
     "/personalize/sensitive-traits/{name}",
     response_model=SensitiveTrait,
-    openapi_extra=_schema(SensitivityBody),
+    openapi_extra=body_schema(SensitivityBody),
 )
 async def mark_sensitive(
     ctx: Ctx, who: AnyPrincipal, name: TraitName, request: Request
@@ -211,7 +209,7 @@ async def mark_sensitive(
 @router.put(
     "/traits/{name}/sensitivity",
     response_model=SensitiveTrait,
-    openapi_extra=_schema(SensitivityBody),
+    openapi_extra=body_schema(SensitivityBody),
 )
 async def trait_sensitivity(
     ctx: Ctx, who: AnyPrincipal, name: TraitName, request: Request

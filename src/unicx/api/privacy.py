@@ -63,8 +63,7 @@ async def update_consent(
 @router.get("/profiles/{profile_id}/export", response_model=ProfileExport)
 async def export(ctx: Ctx, who: PrivacyExporter, profile_id: ProfileId) -> ProfileExport:
     """Everything unicx holds on the person, per table (admin; recorded in the audit log)."""
-    data = await run_in_threadpool(export_profile, ctx.store, profile_id, actor=who.key_id)
-    return ProfileExport.model_validate(data)
+    return await run_in_threadpool(export_profile, ctx.store, profile_id, actor=who.key_id)
 
 
 @router.delete("/profiles/{profile_id}", response_model=ErasureReport)

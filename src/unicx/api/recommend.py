@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from unicx.api.body import read_limited, read_model
+from unicx.api.body import body_schema, read_limited, read_model
 from unicx.api.deps import Ctx, PersonalizeServer, PersonalizeWriter, ReportsReader
 from unicx.errors import FieldIssue, ValidationError
 from unicx.recommend import catalog
@@ -66,7 +66,7 @@ async def recommendations(
     ] = "home",
     cart: Annotated[str | None, Query(max_length=4000, description="Comma-separated skus")] = None,
     placement: Annotated[str, Query(min_length=1, max_length=64)] = "default",
-) -> dict[str, Any]:
+) -> Recommendations:
     """Items for a person; carries a recommendation_id to send back with Product Clicked."""
     items = [c.strip() for c in (cart or "").split(",") if c.strip()]
     return await run_in_threadpool(
@@ -76,7 +76,7 @@ async def recommendations(
 
 
 @router.get("/items/{sku}/similar", response_model=Recommendations)
-async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> dict[str, Any]:
+async def similar(ctx: Ctx, _: PersonalizeServer, sku: Sku, k: K = 10) -> Recommendations:
     """People who bought or viewed this also ... (not personalized)."""
     return await run_in_threadpool(_recommender(ctx).similar, sku, k=k, now=datetime.now(UTC))
 
@@ -89,9 +89,8 @@ async def get_rules(ctx: Ctx, _: PersonalizeServer) -> Rules:
 @router.put(
     "/recommendations/rules",
     response_model=Rules,
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": Rules.model_json_schema()}}}},
-)  # fmt: skip
+    openapi_extra=body_schema(Rules),
+)
 async def put_rules(ctx: Ctx, _: PersonalizeWriter, request: Request) -> Rules:
     """Replace the business rules (exclusions, boosts, diversity, pins, segment filters)."""
     rules = await read_model(request, Rules, max_bytes=64 * 1024)
@@ -108,9 +107,8 @@ async def put_rules(ctx: Ctx, _: PersonalizeWriter, request: Request) -> Rules:
 @router.post(
     "/catalog/items",
     response_model=catalog.CatalogReport,
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": CatalogBody.model_json_schema()}}}},
-)  # fmt: skip
+    openapi_extra=body_schema(CatalogBody),
+)
 async def upsert_items(ctx: Ctx, _: PersonalizeWriter, request: Request) -> catalog.CatalogReport:
     """Add or update catalog items ({"items": [{"id", "name", "category", "price",
     "available", "image", "url"}]}); bad rows are reported by number, good rows kept."""
@@ -163,17 +161,12 @@ async def _catalog_file(request: Request) -> tuple[bytes, str | None]:
     return data, upload.filename
 
 
-_ITEM_SCHEMA = catalog.CatalogItem.model_json_schema()
-
-
 @router.put(
     "/catalog/items/{sku}",
     response_model=CatalogItemPublic,
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ITEM_SCHEMA}}}
-    },
+    openapi_extra=body_schema(catalog.CatalogItem),
 )
-async def put_item(ctx: Ctx, _: PersonalizeWriter, sku: Sku, request: Request) -> dict[str, Any]:
+async def put_item(ctx: Ctx, _: PersonalizeWriter, sku: Sku, request: Request) -> CatalogItemPublic:
     """Create or replace one item (the path names its id)."""
     body = await read_model(request, ItemBody, max_bytes=64 * 1024)
     await run_in_threadpool(catalog.put_item, ctx.store, sku, body.model_dump(), now=_now())
@@ -191,8 +184,7 @@ async def list_items(
     total, items = await run_in_threadpool(
         catalog.list_items, ctx.store, offset=offset, limit=limit
     )
-    page = [CatalogItemPublic.model_validate(i) for i in items]
-    return CatalogPage(total=total, offset=offset, limit=limit, items=page)
+    return CatalogPage(total=total, offset=offset, limit=limit, items=items)
 
 
 @router.get("/reports/recommendations", response_model=list[PlacementRow])
@@ -201,7 +193,7 @@ async def recommendation_report(
     _: ReportsReader,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query(description="exclusive")] = None,
-) -> list[dict[str, Any]]:
+) -> list[PlacementRow]:
     """Per placement: served, clicks, click-through rate, attributed orders and revenue."""
     tz = ZoneInfo(ctx.settings.timezone)
     end_day = to or (datetime.now(tz).date() + timedelta(days=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
@@ -32,7 +32,7 @@ class CommonQuery:
     segment: str | None
     format: Literal["json", "csv"]
 
-    def args(self) -> dict[str, Any]:
+    def args(self) -> dict[str, date | str | None]:
         return {"start": self.start, "end": self.end, "segment": self.segment}
 
 
@@ -62,11 +62,12 @@ def _filter(
 
 Common = Annotated[CommonQuery, Depends(_filter)]
 Level = Annotated[m.ItemLevel, Query(description="category or product")]
+R = TypeVar("R", bound=m.Report)
 
 
 async def _answer(
-    ctx: AppContext, common: CommonQuery, run: Callable[..., m.Report], **kw: Any
-) -> Any:
+    ctx: AppContext, common: CommonQuery, run: Callable[..., R], **kw: object
+) -> R | Response:
     """Run the report off the event loop; answer its JSON or its CSV download."""
     report = await run_in_threadpool(run, ctx.store, ctx.settings, **common.args(), **kw)
     if common.format == "json":
@@ -85,7 +86,7 @@ async def geography(
     common: Common,
     level: Annotated[m.GeoLevel, Query(description="country or city")] = "country",
     limit: Annotated[int, Query(ge=1, le=service.MAX_ROWS)] = 100,
-) -> Any:
+) -> m.GeographyReport | Response:
     """Active users, buyers, orders, revenue, revenue per user and conversion per place."""
     return await _answer(ctx, common, service.geography, level=level, limit=limit)
 
@@ -97,7 +98,7 @@ async def products(
     common: Common,
     level: Level = "category",
     limit: Annotated[int, Query(ge=1, le=service.MAX_ROWS)] = 100,
-) -> Any:
+) -> m.ProductsReport | Response:
     """Views, adds, buyers, units, revenue and growth against the previous period."""
     return await _answer(ctx, common, service.products, level=level, limit=limit)
 
@@ -115,7 +116,7 @@ async def affinity(
         Query(min_length=1, max_length=service.MAX_ITEM_CHARS, description="Pairs from it only"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAIRS)] = 50,
-) -> Any:
+) -> m.AffinityReport | Response:
     """Pairs of items bought by the same people, with support, confidence and lift."""
     return await _answer(
         ctx, common, service.affinity, level=level, min_support=min_support,
@@ -129,7 +130,7 @@ async def funnel(
     _: ReportsReader,
     common: Common,
     by: Annotated[m.FunnelBy, Query(description="First-touch breakdown")] = "none",
-) -> Any:
+) -> m.FunnelReport | Response:
     """People per lifecycle stage, conversion, drop-off and median time between stages."""
     return await _answer(ctx, common, service.funnel, by=by)
 
@@ -142,6 +143,6 @@ async def cohorts(
     by: Annotated[m.CohortBy, Query(description="What starts a cohort")] = "first_purchase",
     period: Annotated[m.Period, Query(description="week or month")] = "month",
     periods: Annotated[int, Query(ge=1, le=service.MAX_PERIODS)] = 6,
-) -> Any:
+) -> m.CohortsReport | Response:
     """Retention per first-purchase or first-seen cohort. Default range: the last `periods`."""
     return await _answer(ctx, common, service.cohorts, by=by, period=period, periods=periods)

@@ -11,11 +11,11 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, JsonValue
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
-from unicx.api.body import read_limited
+from unicx.api.body import body_schema, read_limited
 from unicx.api.deps import Ctx, ProfilesReader, SegmentsExporter, SegmentsReader, SegmentsWriter
 from unicx.errors import FieldIssue, ValidationError
 from unicx.segments.export import EXPORT_FORMATS, export_members
@@ -69,11 +69,6 @@ Strict = Annotated[
 M = TypeVar("M", bound=BaseModel)
 
 
-def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
 async def _read(request: Request, model: type[M]) -> M:
     raw = await read_limited(request, MAX_BODY)
     try:
@@ -107,7 +102,7 @@ async def list_segments(ctx: Ctx, _: SegmentsReader) -> list[SegmentPublic]:
     "/segments",
     response_model=SegmentPublic,
     status_code=201,
-    openapi_extra=_body_schema(SegmentCreate),
+    openapi_extra=body_schema(SegmentCreate),
 )
 async def create_segment(
     ctx: Ctx, who: SegmentsWriter, request: Request, strict: Strict = True
@@ -118,7 +113,7 @@ async def create_segment(
 
 
 @router.post(
-    "/segments/validate", response_model=Validation, openapi_extra=_body_schema(DefinitionBody)
+    "/segments/validate", response_model=Validation, openapi_extra=body_schema(DefinitionBody)
 )
 async def validate_segment(
     ctx: Ctx, _: SegmentsReader, request: Request, strict: Strict = True
@@ -128,9 +123,7 @@ async def validate_segment(
     return await run_in_threadpool(_service(ctx).validate, body.definition, strict=strict)
 
 
-@router.post(
-    "/segments/preview", response_model=Preview, openapi_extra=_body_schema(DefinitionBody)
-)
+@router.post("/segments/preview", response_model=Preview, openapi_extra=body_schema(DefinitionBody))
 async def preview_segment(
     ctx: Ctx,
     _: SegmentsReader,
@@ -163,7 +156,7 @@ class TemplatePublic(BaseModel):
     key: str
     title: str
     description: str
-    definition: dict[str, Any]
+    definition: dict[str, JsonValue] = Field(description="A segment definition tree (JSON)")
 
 
 @router.get("/segments/templates", response_model=list[TemplatePublic])
@@ -203,7 +196,7 @@ async def personas(
     "/segments/{segment_id}/lookalike",
     response_model=LookalikeRun,
     status_code=201,
-    openapi_extra=_body_schema(LookalikeRequest),
+    openapi_extra=body_schema(LookalikeRequest),
 )
 async def lookalike(
     ctx: Ctx, who: SegmentsWriter, segment_id: SegmentId, request: Request
@@ -232,7 +225,7 @@ async def get_segment(ctx: Ctx, _: SegmentsReader, segment_id: SegmentId) -> Seg
 @router.patch(
     "/segments/{segment_id}",
     response_model=SegmentPublic,
-    openapi_extra=_body_schema(SegmentUpdate),
+    openapi_extra=body_schema(SegmentUpdate),
 )
 async def update_segment(
     ctx: Ctx, who: SegmentsWriter, segment_id: SegmentId, request: Request, strict: Strict = True

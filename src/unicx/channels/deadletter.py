@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from unicx.channels.config import read_config
+from unicx.channels.models import DeadMessage, ReplayResult
 from unicx.channels.retry import policy_for
 from unicx.errors import ConflictError, NotFoundError, UnicxError
 from unicx.store import Session, Store
@@ -18,18 +19,17 @@ REPLAYABLE = ("dead", "failed")
 STOPPED = "the server stopped while sending it, at every try: given up"
 
 
-def list_dead(
-    store: Store, *, channel: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+def list_dead(store: Store, *, channel: str | None = None, limit: int = 100) -> list[DeadMessage]:
     """Dead messages, most recently given up first."""
     with store.session() as s:
-        return s.fetch_dicts(
+        rows = s.fetch_dicts(
             "SELECT message_id, channel, address, attempts, last_error, updated_at "
             "FROM messages WHERE status = 'dead' AND ($c IS NULL OR channel = $c) "
             "ORDER BY updated_at DESC, message_id LIMIT $limit",
             {"c": channel, "limit": max(1, min(limit, MAX_DEAD_PAGE))},
             step="deadletter.list",
         )
+    return [DeadMessage.model_validate(row) for row in rows]
 
 
 def bury_exhausted(s: Session, now: datetime) -> int:
@@ -64,7 +64,7 @@ def bury_exhausted(s: Session, now: datetime) -> int:
     return buried
 
 
-def replay(store: Store, message_id: str, *, now: datetime) -> dict[str, Any]:
+def replay(store: Store, message_id: str, *, now: datetime) -> ReplayResult:
     """Queue a dead or failed message again, due now with a fresh attempt count. The outbox
     checks consent, suppressions and caps again when it claims it, as for any message."""
     with store.session() as s, s.transaction():
@@ -92,5 +92,5 @@ def replay(store: Store, message_id: str, *, now: datetime) -> dict[str, Any]:
              json.dumps({"previous_status": status, "attempts": attempts})],
             step="deadletter.replay_log",
         )  # fmt: skip
-    return {"message_id": message_id, "channel": channel, "status": "queued",
-            "previous_status": status, "due_at": now}  # fmt: skip
+    return ReplayResult(message_id=message_id, channel=str(channel), status="queued",
+                        previous_status=str(status), due_at=now)  # fmt: skip

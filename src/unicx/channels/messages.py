@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
+from unicx.channels.models import MessagePublic
 from unicx.store import Store
 
 
@@ -20,7 +20,7 @@ def message_log(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[MessagePublic]:
     with store.session() as s:
         rows = s.fetch_dicts(
             "SELECT m.message_id, m.profile_id, m.channel, m.category, m.journey_id, m.node_id, "
@@ -49,4 +49,4 @@ def message_log(
     for row in rows:
         row["rendered"] = json.loads(row["rendered"]) if row["rendered"] else None
         row["history"] = row["history"] or []
-    return rows
+    return [MessagePublic.model_validate(row) for row in rows]

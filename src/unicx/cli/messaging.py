@@ -20,9 +20,10 @@ from unicx.channels import messages as log_service
 from unicx.channels.base import channel_names, get_channel
 from unicx.channels.config import read_config, redacted, save_config
 from unicx.channels.deadletter import MAX_DEAD_PAGE, list_dead, replay
+from unicx.channels.models import DeadMessage, MessagePublic, ReplayResult
 from unicx.channels.person_token import read_secret
 from unicx.channels.policy import check_policy, read_policy, save_policy
-from unicx.cli.client import Operation, RemoteClient, api, run_call, run_plain
+from unicx.cli.client import Operation, RemoteClient, api, run, run_call, run_plain, to_plain
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, echo, reports_errors, shows_issues
 from unicx.config import Settings
 from unicx.errors import NotFoundError
@@ -177,17 +178,16 @@ def messages(
 ) -> None:
     """The message log, newest first, with what happened to each message afterwards."""
     filters = {"profile_id": profile, "journey": journey, "channel": channel, "status": status}
-    data = run_call(
-        workspace,
+    params = {k: v for k, v in {**filters, "limit": limit}.items() if v is not None}
+    op = Operation(
         lambda store, _: log_service.message_log(
             store, profile_id=profile, journey=journey, channel=channel, status=status, limit=limit
         ),
-        "GET",
-        "/v1/messages",
-        params={k: v for k, v in {**filters, "limit": limit}.items() if v is not None},
+        api("GET", "/v1/messages", list[MessagePublic], params=params),
     )
+    data = run(workspace, op)
     if as_json:
-        echo(data)
+        echo(to_plain(data))
         return
     if not data:
         console.print("no messages")
@@ -195,12 +195,17 @@ def messages(
     table = Table("profile", "channel", "status", "reason", "created", "history")
     table.add_column("message", no_wrap=True)  # whole: replay takes it
     for m in data:
-        history = " → ".join(h["status"] for h in m["history"])
+        history = " → ".join(h.status for h in m.history)
         table.add_row(
-            m["profile_id"], m["channel"], m["status"], m["reason"] or "",
-            str(m["created_at"])[:16], history, m["message_id"],
+            m.profile_id, m.channel, m.status, m.reason or "",
+            _minute(m.created_at), history, m.message_id,
         )  # fmt: skip
     console.print(table)
+
+
+def _minute(at: datetime) -> str:
+    """As the JSON answer's text, to the minute."""
+    return at.isoformat()[:16]
 
 
 @app.command("dead")
@@ -213,15 +218,13 @@ def dead(
 ) -> None:
     """Messages whose retries ran out, most recent first (replay them once fixed)."""
     params: dict[str, Any] = {"limit": limit} | ({"channel": channel} if channel else {})
-    data = run_call(
-        workspace,
+    op = Operation(
         lambda store, _: list_dead(store, channel=channel, limit=limit),
-        "GET",
-        "/v1/messages/dead",
-        params=params,
+        api("GET", "/v1/messages/dead", list[DeadMessage], params=params),
     )
+    data = run(workspace, op)
     if as_json:
-        echo(data)
+        echo(to_plain(data))
         return
     if not data:
         console.print("no dead messages")
@@ -230,8 +233,8 @@ def dead(
     table.add_column("message", no_wrap=True)  # whole: replay takes it
     for m in data:
         table.add_row(
-            m["channel"], m["address"] or "", str(m["attempts"]),
-            (m["last_error"] or "")[:120], str(m["updated_at"])[:16], m["message_id"],
+            m.channel, m.address or "", str(m.attempts),
+            (m.last_error or "")[:120], _minute(m.updated_at), m.message_id,
         )  # fmt: skip
     console.print(table)
 
@@ -244,17 +247,16 @@ def replay_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Queue a dead or failed message again (attempts reset, due now)."""
-    data = run_call(
-        workspace,
+    op = Operation(
         lambda store, _: replay(store, message_id, now=_now()),
-        "POST",
-        f"/v1/messages/{quote(message_id, safe='')}/replay",
+        api("POST", f"/v1/messages/{quote(message_id, safe='')}/replay", ReplayResult),
     )
+    data = run(workspace, op)
     if as_json:
-        echo(data)
+        echo(to_plain(data))
         return
     console.print(
-        f"queued {data['message_id']} ({data['channel']}) again; it was {data['previous_status']}",
+        f"queued {data.message_id} ({data.channel}) again; it was {data.previous_status}",
         highlight=False,
     )
 

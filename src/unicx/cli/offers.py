@@ -22,7 +22,7 @@ from unicx.config import Settings
 from unicx.errors import FieldIssue, ValidationError
 from unicx.personalize import sensitive
 from unicx.personalize.decide import Decider
-from unicx.personalize.models import OfferCreate
+from unicx.personalize.models import OfferCreate, SensitiveTrait
 from unicx.personalize.offers import OfferService
 from unicx.segments.files import read_file
 from unicx.store import Store
@@ -163,18 +163,19 @@ def mark_sensitive(
 ) -> None:
     """List sensitive traits, or mark one (``--not-sensitive`` exempts a pattern match)."""
 
-    def local(st: Store, _: Settings) -> Any:
+    def listed(st: Store, _: Settings) -> list[SensitiveTrait]:
         with st.session() as s:
-            if trait is None:
-                return sensitive.list_sensitive(s)
-            return sensitive.mark(s, trait, sensitive=not not_sensitive, category=category,
+            return sensitive.list_sensitive(s)
+
+    def marked(st: Store, _: Settings) -> SensitiveTrait:
+        with st.session() as s:
+            return sensitive.mark(s, str(trait), sensitive=not not_sensitive, category=category,
                                   reason=reason, actor="cli", now=_now())  # fmt: skip
 
     if trait is None:
-        _echo(
-            run_plain(workspace, Operation(local, api("GET", "/v1/personalize/sensitive-traits")))
-        )
+        req = api("GET", "/v1/personalize/sensitive-traits", list[SensitiveTrait])
+        _echo(run_plain(workspace, Operation(listed, req)))
         return
     body = {"sensitive": not not_sensitive, "category": category, "reason": reason}
-    req = api("PUT", f"/v1/personalize/sensitive-traits/{trait}", json=body)
-    _echo(run_plain(workspace, Operation(local, req)))
+    mark = api("PUT", f"/v1/personalize/sensitive-traits/{trait}", SensitiveTrait, json=body)
+    _echo(run_plain(workspace, Operation(marked, mark)))

@@ -10,7 +10,7 @@ import getpass
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 import typer
@@ -22,7 +22,7 @@ from unicx.privacy.audit import list_audit
 from unicx.privacy.consent import get_consent, set_consent
 from unicx.privacy.erasure import erase_profile
 from unicx.privacy.export import export_profile
-from unicx.privacy.models import AuditEntry, ConsentPublic, ErasureReport
+from unicx.privacy.models import AuditEntry, ConsentPublic, ErasureReport, ProfileExport
 
 audit_app = typer.Typer(help="Who exported, erased or changed what.", no_args_is_help=True)
 
@@ -59,15 +59,15 @@ def export_cmd(
     """Everything unicx holds on one person, as JSON (recorded in the audit log)."""
     op = Operation(
         lambda store, _: export_profile(store, profile_id, actor=_actor()),
-        api("GET", _path(profile_id, "/export")),
+        api("GET", _path(profile_id, "/export"), ProfileExport),
     )
-    data: dict[str, Any] = run(workspace, op)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    data = run(workspace, op)
+    text = json.dumps(data.model_dump(mode="json"), ensure_ascii=False, indent=2)
     if output is None:
         typer.echo(text)
         return
     output.write_text(text + "\n", encoding="utf-8")
-    rows = sum(len(v) for v in data["tables"].values())
+    rows = sum(len(v) for v in data.tables.values())
     console.print(f"exported {rows} rows of profile {profile_id} to {output}")
 
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from unicx.cli.client import Operation, api, run_plain
+from unicx.cli.client import Operation, api, run, run_plain, to_plain
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors
 from unicx.config import Settings
 from unicx.errors import ValidationError
 from unicx.recommend import catalog
+from unicx.recommend.models import CatalogPage, Recommendations
 from unicx.recommend.serving import Recommender
 from unicx.store import Store
 
@@ -26,18 +27,17 @@ app = typer.Typer(help="Recommendations: for a person, similar items, rules.", n
 K = Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many items.")]
 
 
-def _show_items(data: dict[str, Any], as_json: bool) -> None:
+def _show_items(data: Recommendations, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(data, default=str, ensure_ascii=False))
+        typer.echo(json.dumps(to_plain(data), ensure_ascii=False))
         return
     table = Table("#", "item", "name", "category", "price", "score")
-    for n, item in enumerate(data["items"], start=1):
-        table.add_row(str(n), item["item_id"], str(item.get("name") or ""),
-                      str(item.get("category") or ""), str(item.get("price") or ""),
-                      f"{item['score']:.4f}")  # fmt: skip
+    for n, item in enumerate(data.items, start=1):
+        table.add_row(str(n), item.item_id, str(item.name or ""), str(item.category or ""),
+                      str(item.price or ""), f"{item.score:.4f}")  # fmt: skip
     console.print(table)
-    console.print(f"recommendation_id {data['recommendation_id']}, "
-                  f"personalized: {data['personalized']}")  # fmt: skip
+    console.print(f"recommendation_id {data.recommendation_id}, "
+                  f"personalized: {data.personalized}")  # fmt: skip
 
 
 @catalog_app.command("import")
@@ -81,13 +81,12 @@ def list_catalog(
 ) -> None:
     """Catalog items by id."""
 
-    def local(store: Store, _: Settings) -> list[dict[str, Any]]:
-        return catalog.list_items(store, offset=0, limit=limit)[1]
+    def local(store: Store, _: Settings) -> CatalogPage:
+        total, items = catalog.list_items(store, offset=0, limit=limit)
+        return CatalogPage(total=total, offset=0, limit=limit, items=items)
 
-    data = run_plain(
-        workspace, Operation(local, api("GET", "/v1/catalog/items", params={"limit": limit}))
-    )
-    items = data["items"] if isinstance(data, dict) else data
+    req = api("GET", "/v1/catalog/items", CatalogPage, params={"limit": limit})
+    items = to_plain(run(workspace, Operation(local, req)).items)
     if as_json:
         typer.echo(json.dumps(items, default=str, ensure_ascii=False))
         return
@@ -111,7 +110,7 @@ def for_profile(
 ) -> None:
     """Recommendations for one person (logged like any served answer)."""
 
-    def local(store: Store, settings: Settings) -> dict[str, Any]:
+    def local(store: Store, settings: Settings) -> Recommendations:
         rec = Recommender(store, settings)
         try:
             return rec.for_profile(profile_id, k=k, context=context, cart=[],
@@ -120,9 +119,8 @@ def for_profile(
             rec.log.flush()
 
     params = {"k": k, "context": context, "placement": placement}
-    req = api("GET", f"/v1/profiles/{profile_id}/recommendations", params=params)
-    data = run_plain(workspace, Operation(local, req))
-    _show_items(data, as_json)
+    req = api("GET", f"/v1/profiles/{profile_id}/recommendations", Recommendations, params=params)
+    _show_items(run(workspace, Operation(local, req)), as_json)
 
 
 @app.command("similar")
@@ -135,12 +133,12 @@ def similar(
 ) -> None:
     """Items bought or viewed together with ``sku``."""
 
-    def local(store: Store, settings: Settings) -> dict[str, Any]:
+    def local(store: Store, settings: Settings) -> Recommendations:
         rec = Recommender(store, settings)
         try:
             return rec.similar(sku, k=k, now=datetime.now(UTC))
         finally:
             rec.log.flush()
 
-    req = api("GET", f"/v1/items/{sku}/similar", params={"k": k})
-    _show_items(run_plain(workspace, Operation(local, req)), as_json)
+    req = api("GET", f"/v1/items/{sku}/similar", Recommendations, params={"k": k})
+    _show_items(run(workspace, Operation(local, req)), as_json)

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 
 from unicx.errors import FieldIssue, NotFoundError, ValidationError
+from unicx.personalize.models import SensitiveTrait
 from unicx.store import Session
 
 CATEGORIES = ("health", "religion", "ethnicity", "precise_location", "minor_age", "other")
@@ -81,7 +82,7 @@ class SensitiveCheck:
         return is_sensitive(name, self.marks)
 
 
-def list_sensitive(session: Session) -> list[dict[str, object]]:
+def list_sensitive(session: Session) -> list[SensitiveTrait]:
     """Marks and pattern matches with their category and where the verdict comes from."""
     marks = session.fetch_dicts(
         "SELECT name, sensitive, category, reason, marked_by, updated_at FROM sensitive_traits "
@@ -89,12 +90,13 @@ def list_sensitive(session: Session) -> list[dict[str, object]]:
         step="personalize.sensitive_list",
     )
     marked = {str(m["name"]) for m in marks}
-    out: list[dict[str, object]] = [{**m, "source": "admin"} for m in marks]
+    out = [SensitiveTrait.model_validate({**m, "source": "admin"}) for m in marks]
     for name in sorted(known_trait_names(session) - marked):
         category = pattern_category(name)
         if category is not None:
-            out.append({"name": name, "sensitive": True, "category": category, "reason": "",
-                        "marked_by": None, "updated_at": None, "source": "pattern"})  # fmt: skip
+            found = SensitiveTrait(name=name, sensitive=True, category=category, reason="",
+                                   marked_by=None, updated_at=None, source="pattern")  # fmt: skip
+            out.append(found)
     return out
 
 
@@ -107,7 +109,7 @@ def mark(
     reason: str,
     actor: str | None,
     now: datetime,
-) -> dict[str, object]:
+) -> SensitiveTrait:
     if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
         raise ValidationError(
             "trait name: 1-200 printable characters",
@@ -123,8 +125,8 @@ def mark(
         [name, sensitive, category, reason[:500], actor, now],
         step="personalize.sensitive_mark",
     )
-    return {"name": name, "sensitive": sensitive, "category": category, "reason": reason[:500],
-            "marked_by": actor, "updated_at": now, "source": "admin"}  # fmt: skip
+    return SensitiveTrait(name=name, sensitive=sensitive, category=category, reason=reason[:500],
+                          marked_by=actor, updated_at=now, source="admin")  # fmt: skip
 
 
 def unmark(session: Session, name: str) -> None:

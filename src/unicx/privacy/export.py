@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from unicx.errors import NotFoundError
 from unicx.privacy import audit
+from unicx.privacy.models import ProfileExport
 from unicx.privacy.registry import PERSON_TABLES, PersonTable, collect_person, drop_person
 from unicx.store import Session, Store
 
@@ -22,7 +23,7 @@ EXPORT_FORMAT: Final = "unicx.profile-export.v1"
 _JS_SAFE: Final = 2**53
 
 
-def export_profile(store: Store, profile_id: str, *, actor: str) -> dict[str, Any]:
+def export_profile(store: Store, profile_id: str, *, actor: str) -> ProfileExport:
     """The person's rows of every registered table, keyed by table name."""
     exported_at = datetime.now(UTC)
     with store.session() as s, s.transaction():
@@ -39,12 +40,12 @@ def export_profile(store: Store, profile_id: str, *, actor: str) -> dict[str, An
             target=profile_id,
             detail={"rows": {name: len(rows) for name, rows in tables.items()}},
         )
-    return {
-        "format": EXPORT_FORMAT,
-        "profile_id": profile_id,
-        "exported_at": exported_at.isoformat(),
-        "tables": tables,
-    }
+    return ProfileExport(
+        format=EXPORT_FORMAT,
+        profile_id=profile_id,
+        exported_at=exported_at.isoformat(),
+        tables=tables,
+    )
 
 
 def require_profile(session: Session, profile_id: str) -> None:

@@ -62,4 +62,6 @@ class ProfileExport(BaseModel):
     format: str = Field(description="unicx.profile-export.v1")
     profile_id: str
     exported_at: str = Field(description="ISO 8601")
+    # Free-form on purpose: each registered table's own columns, values made JSON-ready by
+    # privacy/export.py (not re-checked here: an export can be large).
     tables: dict[str, list[dict[str, Any]]] = Field(description="Table name → the person's rows")

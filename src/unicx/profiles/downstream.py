@@ -7,10 +7,12 @@ them here before any database is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
+
+from pydantic import BaseModel
 
 from unicx.config import Settings
 from unicx.store import Session, Store
@@ -42,7 +44,7 @@ class MessageLog(Protocol):
         created_after: datetime | None = None,
         created_before: datetime | None = None,
         limit: int = 100,
-    ) -> list[dict[str, Any]]: ...
+    ) -> Sequence[BaseModel]: ...
 
 
 @dataclass(frozen=True)

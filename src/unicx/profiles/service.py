@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from unicx.errors import NotFoundError, ValidationError
 from unicx.identity.models import Identifier
@@ -33,7 +33,8 @@ class TimelinePage(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as ?before= to get the next (older) page; null on the last page."
     )
-    messages: list[dict[str, Any]] | None = Field(
+    # Channels' MessagePublic as JSON: channels sit above profiles, which cannot name it.
+    messages: list[dict[str, JsonValue]] | None = Field(
         default=None,
         description="With ?messages=true: the person's messages (status, reason, history) "
         "created in the time span of this page of events, newest first.",
@@ -130,13 +131,14 @@ class ProfileService:
         log = None
         if messages:
             lower = rows[-1]["timestamp"] if more else None
-            log = chain().messages(  # channels sit above profiles (profiles/downstream.py)
+            found = chain().messages(  # channels sit above profiles (profiles/downstream.py)
                 self.store,
                 profile_id=profile_id,
                 created_after=lower,
                 created_before=upper,
                 limit=MAX_PAGE_MESSAGES,
             )
+            log = [m.model_dump(mode="json") for m in found]
         return TimelinePage(
             events=[row_to_public(r) for r in rows], next_cursor=cursor, messages=log
         )

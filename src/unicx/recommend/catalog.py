@@ -22,6 +22,7 @@ from pydantic import AliasChoices, AwareDatetime, BaseModel, Field, ValidationEr
 from unicx.errors import FieldIssue, NotFoundError
 from unicx.errors import ValidationError as UnicxValidationError
 from unicx.recommend.catalog_events import SOURCE_FEED
+from unicx.recommend.models import CatalogItemPublic
 from unicx.store import Store
 
 MAX_ITEMS = 100_000
@@ -187,7 +188,7 @@ def put_item(store: Store, item_id: str, body: dict[str, Any], *, now: datetime)
     return item
 
 
-def list_items(store: Store, *, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+def list_items(store: Store, *, offset: int, limit: int) -> tuple[int, list[CatalogItemPublic]]:
     """The total number of items and one page of them, by id."""
     with store.session() as s:
         row = s.fetchone("SELECT count(*) FROM catalog_items", step="catalog.count")
@@ -196,10 +197,10 @@ def list_items(store: Store, *, offset: int, limit: int) -> tuple[int, list[dict
             [limit, offset],
             step="catalog.list",
         )
-    return (int(row[0]) if row else 0), items
+    return (int(row[0]) if row else 0), [CatalogItemPublic.model_validate(i) for i in items]
 
 
-def get_item(store: Store, item_id: str) -> dict[str, Any]:
+def get_item(store: Store, item_id: str) -> CatalogItemPublic:
     with store.session() as s:
         rows = s.fetch_dicts(
             f"SELECT {ITEM_COLUMNS} FROM catalog_items WHERE item_id = ?",
@@ -208,4 +209,4 @@ def get_item(store: Store, item_id: str) -> dict[str, Any]:
         )
     if not rows:
         raise NotFoundError(f"no catalog item {item_id!r}")
-    return rows[0]
+    return CatalogItemPublic.model_validate(rows[0])

@@ -9,10 +9,10 @@ after the click (last click wins when a line follows several).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from unicx.config import Settings
 from unicx.profiles.orders_sql import ORDER_LINES_STEP, order_core_steps
+from unicx.recommend.models import PlacementRow
 from unicx.store import Store
 
 REPORT_SQL = f"""
@@ -66,7 +66,7 @@ ORDER BY s.served DESC, s.placement
 
 def placement_report(
     store: Store, settings: Settings, *, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
+) -> list[PlacementRow]:
     params = {
         "start": start,
         "end": end,
@@ -75,4 +75,5 @@ def placement_report(
         "currency": settings.currency,
     }
     with store.session() as s:
-        return s.fetch_dicts(REPORT_SQL, params, step="recommend.report")
+        rows = s.fetch_dicts(REPORT_SQL, params, step="recommend.report")
+    return [PlacementRow.model_validate(r) for r in rows]

@@ -13,12 +13,12 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from unicx.config import Settings
 from unicx.errors import NotFoundError, ValidationError
 from unicx.recommend.index import Index, Ranked
 from unicx.recommend.live import IndexHolder
+from unicx.recommend.models import Recommendations, RecommendedItem
 from unicx.recommend.people import Ids
 from unicx.recommend.recent import RecentEvents
 from unicx.recommend.rules import Person, apply_rules
@@ -28,6 +28,8 @@ from unicx.store import Session, Store
 RECENT_LIMIT = 20
 MAX_CART = 20
 Recent = tuple[str, str | None, str | None]  # event, item, country
+# What an answer tells of each item, from the catalog.
+_ITEM_FIELDS = ("name", "price", "currency", "image", "url")
 CONTEXTS = ("home", "product", "cart")
 
 
@@ -135,7 +137,7 @@ class Recommender:
         cart: Sequence[str],
         placement: str,
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> Recommendations:
         kind, sku = parse_context(context)
         snap = self.index.get()
         index, rules = snap.index, snap.rules
@@ -179,11 +181,10 @@ class Recommender:
             exclude=frozenset(exclude),
             k=k,
         )
-        answer = self._answer(index, chosen, profile_id, placement, context,
-                              personalized=reason is None, now=now)  # fmt: skip
-        return answer | {"reason": reason}
+        return self._answer(index, chosen, profile_id, placement, context,
+                            reason=reason, now=now)  # fmt: skip
 
-    def similar(self, sku: str, *, k: int, now: datetime) -> dict[str, Any]:
+    def similar(self, sku: str, *, k: int, now: datetime) -> Recommendations:
         snap = self.index.get()
         index, rules = snap.index, snap.rules
         if sku not in index.known_items:
@@ -197,9 +198,8 @@ class Recommender:
             exclude=frozenset({sku}),
             k=k,
         )
-        answer = self._answer(index, chosen, None, "similar", f"product:{sku}",
-                              personalized=False, now=now)  # fmt: skip
-        return answer | {"reason": "similar items: the same for everyone"}
+        return self._answer(index, chosen, None, "similar", f"product:{sku}",
+                            reason="similar items: the same for everyone", now=now)  # fmt: skip
 
     def _answer(
         self,
@@ -209,29 +209,29 @@ class Recommender:
         placement: str,
         context: str,
         *,
-        personalized: bool,
+        reason: str | None,
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> Recommendations:
+        """The answer, logged; personalized when there is no ``reason`` it is not."""
         rec_id = uuid.uuid4().hex
         items = [
-            {
-                "item_id": item,
-                "score": round(score, 6),
-                "category": index.category.get(item),
-                **{k: index.catalog.get(item, {}).get(k) for k in ("name", "price", "currency",
-                                                                    "image", "url")},
-            }
+            RecommendedItem(
+                item_id=item, score=round(score, 6), category=index.category.get(item),
+                **{k: index.catalog.get(item, {}).get(k) for k in _ITEM_FIELDS},
+            )
             for item, score in chosen
         ]  # fmt: skip
+        personalized = reason is None
         shown = json.dumps([i for i, _ in chosen])
         self.log.add((rec_id, profile_id, placement, context, shown, index.version, personalized,
                       now))  # fmt: skip
-        return {
-            "recommendation_id": rec_id,
-            "profile_id": profile_id,
-            "placement": placement,
-            "context": context,
-            "personalized": personalized,
-            "model_version": index.version,
-            "items": items,
-        }
+        return Recommendations(
+            recommendation_id=rec_id,
+            profile_id=profile_id,
+            placement=placement,
+            context=context,
+            personalized=personalized,
+            reason=reason,
+            model_version=index.version,
+            items=items,
+        )
