@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from unicx.assembly import migrate_workspace
 from unicx.auth.models import Role
 from unicx.auth.service import AccessService
+from unicx.auth.users import UserService, normalize_user_email
 from unicx.config import CONFIG_FILENAME, Settings
 from unicx.errors import ConfigError, ConflictError, NotFoundError
 from unicx.store import Store
@@ -23,6 +24,8 @@ class InitResult:
     secret_key: str
     key_id: str
     consent_model: str
+    dashboard_email: str
+    dashboard_password: str
 
 
 def private_files(settings: Settings) -> None:
@@ -114,12 +117,21 @@ def record_consent_model(settings: Settings, model: str) -> None:
         )
 
 
+DEFAULT_ADMIN_EMAIL = "admin@localhost"
+
+
 def init_workspace(
-    settings: Settings, *, source_name: str = "default", consent_model: str | None = None
+    settings: Settings,
+    *,
+    source_name: str = "default",
+    consent_model: str | None = None,
+    admin_email: str = DEFAULT_ADMIN_EMAIL,
 ) -> InitResult:
-    """Create the workspace, its first source and an admin secret key (shown once);
-    ``consent_model`` (opt-in/opt-out) is recorded in unicx.toml when given."""
+    """Create the workspace, its first source, an admin secret key and the first dashboard
+    user, an admin (key and password shown once); ``consent_model`` (opt-in/opt-out) is
+    recorded in unicx.toml when given."""
     check_consent_model(settings, consent_model)
+    normalize_user_email(admin_email)  # refuse a bad address before creating anything
     settings.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = open_store(settings, create=True)
     try:
@@ -128,6 +140,7 @@ def init_workspace(
         access = AccessService(store)
         source = access.create_source(source_name)
         key = access.create_api_key("admin (created by init)", Role.admin)
+        admin = UserService(store).create(admin_email, Role.admin)
         with store.session() as s:
             s.execute(
                 "INSERT INTO workspace_meta VALUES ('initialized_at', ?)",
@@ -145,4 +158,6 @@ def init_workspace(
         secret_key=key.secret_key,
         key_id=key.key_id,
         consent_model=consent_model or settings.consent_model,
+        dashboard_email=admin.email,
+        dashboard_password=admin.password,
     )

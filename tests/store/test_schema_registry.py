@@ -28,6 +28,7 @@ EXPECTED_MIGRATIONS = (
     (9, "person_token_secret"),
     (10, "train_as_of_catalog_sources"),
     (11, "scrub_provider_answers"),
+    (12, "dashboard_users"),
 )
 
 # information_schema.columns of a fresh workspace (tables and the two views), in order.
@@ -165,6 +166,15 @@ EXPECTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "utm_medium VARCHAR",
         "utm_source VARCHAR",
         "utm_term VARCHAR",
+    ),
+    "dashboard_users": (
+        "created_at TIMESTAMP WITH TIME ZONE NOT NULL",
+        "disabled_at TIMESTAMP WITH TIME ZONE",
+        "email VARCHAR NOT NULL",
+        "password_changed_at TIMESTAMP WITH TIME ZONE NOT NULL",
+        "password_hash VARCHAR NOT NULL",
+        "role VARCHAR NOT NULL",
+        "user_id VARCHAR NOT NULL",
     ),
     "events": (
         "anonymous_id VARCHAR",

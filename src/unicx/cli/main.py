@@ -32,10 +32,16 @@ from unicx.cli import (
     sources,
     train,
     traits,
+    users,
 )
 from unicx.cli.common import JsonOpt, WorkspaceOpt, console, reports_errors, settings_for
 from unicx.config import Settings
-from unicx.workspace import CONSENT_MODELS, configured_consent_model, init_workspace
+from unicx.workspace import (
+    CONSENT_MODELS,
+    DEFAULT_ADMIN_EMAIL,
+    configured_consent_model,
+    init_workspace,
+)
 
 app = typer.Typer(
     name="unicx",
@@ -60,6 +66,7 @@ app.add_typer(recommend.catalog_app, name="catalog")
 app.add_typer(recommend.app, name="recommend")
 app.add_typer(offers.app, name="offers")
 app.add_typer(privacy.audit_app, name="audit")
+app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("train")(train.train)
@@ -108,11 +115,17 @@ def init(
     as_json: JsonOpt = False,
     source_name: Annotated[str, typer.Option(help="Name of the first source.")] = "default",
     consent_model: ConsentOpt = None,
+    admin_email: Annotated[
+        str, typer.Option(help="E-mail of the first dashboard user (an admin).")
+    ] = DEFAULT_ADMIN_EMAIL,
 ) -> None:
-    """Create a workspace with its first source; print its write key and an admin secret key."""
+    """Create a workspace with its first source; print its write key, an admin secret key and
+    the first dashboard user's e-mail and password."""
     settings = settings_for(workspace)
     model = _ask_consent_model(settings, consent_model, as_json=as_json)
-    result = init_workspace(settings, source_name=source_name, consent_model=model)
+    result = init_workspace(
+        settings, source_name=source_name, consent_model=model, admin_email=admin_email
+    )
     if as_json:
         typer.echo(json.dumps(result.__dict__))
         return
@@ -121,6 +134,8 @@ def init(
     console.print(f"source      {result.source_id}")
     console.print(f"write key   [bold]{result.write_key}[/]  (HTTP Basic user name for /v1/*)")
     console.print(f"secret key  [bold]{result.secret_key}[/]  (admin; shown once, store it now)")
+    console.print(f"dashboard   {result.dashboard_email}  (admin)")
+    console.print(f"password    [bold]{result.dashboard_password}[/]  (shown once, store it now)")
 
 
 if __name__ == "__main__":
