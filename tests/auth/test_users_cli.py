@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+import pytest
 from typer.testing import CliRunner
 
 from unicx.auth.users import UserService
+from unicx.cli.client import RemoteClient, Request
 from unicx.cli.main import app
+from unicx.cli.users import list_users
 from unicx.config import load_settings
+from unicx.errors import ConflictError
 from unicx.workspace import open_store
 
 runner = CliRunner()
@@ -73,3 +78,11 @@ def test_users_errors_exit_non_zero(tmp_path: Path) -> None:
     assert bad.exit_code != 0
     ghost = runner.invoke(app, ["users", "disable", "ghost@example.com", "-w", ws])
     assert ghost.exit_code != 0 and "no dashboard user" in ghost.output
+
+
+def test_a_server_holding_the_workspace_is_named_not_called(tmp_path: Path) -> None:
+    """No user routes exist yet: through a server the commands stop with a clear message."""
+    remote = list_users().remote
+    assert not isinstance(remote, Request)
+    with httpx.Client() as http, pytest.raises(ConflictError, match="stop the server first"):
+        remote(RemoteClient(load_settings(workspace=tmp_path), http))
