@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -26,9 +27,6 @@ PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters, 96 random bits
 LOCAL_CHECK_SUFFIX = ".example.com"
 _COLUMNS = "user_id, email, role, created_at, disabled_at, password_changed_at"
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so an unknown address costs the same time as a
-# wrong password and the timing does not tell which addresses exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(PASSWORD_BYTES))
 
 
 class DashboardUserPublic(BaseModel):
@@ -134,7 +132,7 @@ class UserService:
         """The active user with this e-mail and password, else None."""
         with self._store.session() as s:
             row = _find(s, _lookup_email(email), with_hash=True)
-        stored = row.pop("password_hash") if row is not None else _DUMMY_HASH
+        stored = row.pop("password_hash") if row is not None else _dummy_hash()
         if not _matches(stored, password) or row is None or row["disabled_at"] is not None:
             return None
         if _hasher.check_needs_rehash(stored):
@@ -171,6 +169,14 @@ def _find(s: Session, email: str, *, with_hash: bool = False) -> dict[str, Any] 
         step="dashboard_users.find",
     )
     return rows[0] if rows else None
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so an unknown address costs the same time
+    as a wrong password and the timing does not tell which addresses exist (made on first use:
+    hashing is slow on purpose, and every command imports this module)."""
+    return _hasher.hash(new_password())
 
 
 def _matches(stored: str, password: str) -> bool:
