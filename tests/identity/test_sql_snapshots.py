@@ -9,6 +9,7 @@ import pytest
 from tests.sql_snapshots import assert_snapshot, snapshot_text
 from unicx.identity import matching_sql
 from unicx.identity.matching_levels import TF_COLUMNS, strong_signal_sql, term_frequency_sql
+from unicx.identity.matching_model import best_per_pair_sql
 
 CASES = {
     "trait_phones": matching_sql.TRAIT_PHONES_SQL,
@@ -23,6 +24,8 @@ CASES = {
     },
     # An expression over a pair's gamma columns: shown as the select that uses it.
     "strong_signal": f"SELECT ({strong_signal_sql()}) AS strong FROM predicted_pairs",
+    # Splink names its predictions table per run; a fixed name stands in for it.
+    "best_per_pair": best_per_pair_sql("predicted_pairs"),
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.sql_snapshots import assert_snapshot, snapshot_text
 from unicx.profiles.computed import builtin_sql, custom_sql
+from unicx.profiles.custom_traits import dry_run_sql, event_columns_sql
 from unicx.profiles.custom_validate import compile_expression
 from unicx.profiles.orders_sql import ORDER_CORE_STEPS, ORDER_LINES_STEP, ORDER_STEPS
 from unicx.profiles.refresh_scope import EVENTS, FULL, TARGETS, Scope
@@ -37,6 +38,16 @@ def _cases() -> dict[str, str]:
         "LEFT JOIN favourite USING (profile_id)",
         "order_lines": f"WITH {EV},\n{ORDER_CORE_STEPS},\n{ORDER_LINES_STEP}\n"
         "SELECT * FROM orders JOIN order_lines USING (profile_id, order_id)",
+        **{f"custom_dry_run_{n}": dry_run_sql(compile_expression(e)) for n, e in CUSTOM},
+        **{
+            f"custom_columns_{n}": event_columns_sql(
+                "event_profiles LIMIT 0", compile_expression(e).columns
+            )
+            for n, e in CUSTOM
+        },
+        "custom_columns_of_touched_profiles": event_columns_sql(
+            SCOPED.events, compile_expression(CUSTOM[0][1]).columns
+        ),
     }
 
 

@@ -297,16 +297,27 @@ def sync_mode(mode: str) -> Mode:
     return "full" if mode == "full" else "delta"
 
 
+def keys_sql(kind: str, cur: str) -> str:
+    """The hashed keys of a ``full`` file, or those to ``add``/``remove`` against what the
+    destination was last sent, given the current keys in temp table ``cur``; sorted."""
+    return f"{_KEYS_SQL[kind].format(cur=cur)} ORDER BY key_type, hashed"
+
+
+def keys_count_sql(kind: str, cur: str) -> str:
+    """How many keys :func:`keys_sql` lists."""
+    return f"SELECT count(*) FROM ({_KEYS_SQL[kind].format(cur=cur)})"
+
+
 def _keys(s: Session, cur: str, sync_id: str, kind: str) -> Any:
-    sql = _KEYS_SQL[kind].format(cur=cur)
+    sql = keys_sql(kind, cur)
     params = {"sync": sync_id} if "$sync" in sql else None
-    return s.execute(f"{sql} ORDER BY key_type, hashed", params, step=f"aud.keys_{kind}")
+    return s.execute(sql, params, step=f"aud.keys_{kind}")
 
 
 def _count(s: Session, cur: str, sync_id: str, kind: str) -> int:
-    sql = _KEYS_SQL[kind].format(cur=cur)
+    sql = keys_count_sql(kind, cur)
     params = {"sync": sync_id} if "$sync" in sql else None
-    row = s.fetchone(f"SELECT count(*) FROM ({sql})", params, step=f"aud.count_{kind}")
+    row = s.fetchone(sql, params, step=f"aud.count_{kind}")
     return int(row[0]) if row else 0
 
 

@@ -164,14 +164,19 @@ def _predict(
 
 def _best_per_pair(con: duckdb.DuckDBPyConnection, predicted: str) -> pa.Table:
     """One row per unordered pair (predict_between may see a pair from both sides)."""
+    table: pa.Table = con.sql(best_per_pair_sql(predicted)).to_arrow_table()
+    return table
+
+
+def best_per_pair_sql(predicted: str) -> str:
+    """Of the ``predicted`` pairs, the likeliest per unordered pair, with its gamma columns."""
     gammas = [f"gamma_{c.create_output_column_name()}" for c in comparisons()]
     gamma_sql = ", ".join(f"arg_max({g}, match_probability) AS {g}" for g in gammas)
-    table: pa.Table = con.sql(
+    return (
         f"SELECT *, ({strong_signal_sql()}) AS strong FROM ("
         "SELECT least(unique_id_l, unique_id_r) AS id_l, "
         "greatest(unique_id_l, unique_id_r) AS id_r, "
         "max(match_probability) AS probability, max(match_weight) AS match_weight, "
         f"{gamma_sql} FROM {predicted} "
         "WHERE unique_id_l <> unique_id_r GROUP BY 1, 2)"
-    ).to_arrow_table()
-    return table
+    )

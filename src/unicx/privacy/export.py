@@ -67,12 +67,14 @@ def _json_columns(session: Session) -> dict[str, set[str]]:
     return out
 
 
-def _rows(session: Session, entry: PersonTable, json_columns: set[str]) -> list[dict[str, Any]]:
+def export_sql(entry: PersonTable) -> str:
+    """The person's rows of one registry entry (read from the ``px_*`` temp tables)."""
     order = f" ORDER BY {entry.order_by}" if entry.order_by else ""
-    rows = session.fetch_dicts(
-        f"SELECT * FROM {entry.table} WHERE {entry.where}{order}",
-        step=f"privacy.export.{entry.table}",
-    )
+    return f"SELECT * FROM {entry.table} WHERE {entry.where}{order}"
+
+
+def _rows(session: Session, entry: PersonTable, json_columns: set[str]) -> list[dict[str, Any]]:
+    rows = session.fetch_dicts(export_sql(entry), step=f"privacy.export.{entry.table}")
     return [{k: _plain(v, is_json=k in json_columns) for k, v in row.items()} for row in rows]
 
 

@@ -164,7 +164,7 @@ def collect_person(session: Session, profile_ids: list[str]) -> int:
     finally:
         session.unregister("px_profile_in")
     _contact_values(session)
-    session.execute(_EVENTS_SQL, step="privacy.collect_events")
+    session.execute(PERSON_EVENTS_SQL, step="privacy.collect_events")
     row = session.fetchone("SELECT count(*) FROM px_ids", step="privacy.count_ids")
     return int(row[0]) if row else 0
 
@@ -181,7 +181,7 @@ _CARRIES_CONTACT = " OR ".join(
 # events whose identifying traits carry their email or phone (what identity resolution links)
 # unless the event's own ids belong to someone else. A mere mention (someone else's event, a
 # property) is not theirs: it is redacted in place on erasure (unicx.privacy.redact).
-_EVENTS_SQL = f"""
+PERSON_EVENTS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE px_events AS
 SELECT event_key FROM events
 WHERE user_id IN (SELECT id_value FROM px_ids WHERE id_type = 'user_id')
@@ -221,22 +221,27 @@ def _contact_values(session: Session) -> None:
         ),
     )
     try:
-        unions = " UNION ".join(
-            f"SELECT '{t}' AS id_type, {p} AS raw FROM events WHERE {p} IS NOT NULL"
-            for t, ps in _SPELLING_PATHS.items()
-            for p in ps
-        )
-        candidates = session.fetchall(
-            f"SELECT DISTINCT c.id_type, c.raw FROM ({unions}) c JOIN px_contact_keys k "
-            "ON k.id_type = c.id_type AND length(c.raw) <= 256 AND contains(CASE c.id_type "
-            "WHEN 'email' THEN lower(c.raw) ELSE regexp_replace(c.raw, '[^0-9]', '', 'g') END, "
-            "k.k)",
-            step="privacy.contact_candidates",
-        )
+        candidates = session.fetchall(contact_candidates_sql(), step="privacy.contact_candidates")
     finally:
         session.unregister("px_contact_keys")
     hits = [str(raw) for t, raw in candidates if (t, _normalize(str(t), str(raw))) in wanted]
     _contact_table(session, hits)
+
+
+def contact_candidates_sql() -> str:
+    """Distinct raw emails/phones in events (every spelling path) holding a search key of
+    ``px_contact_keys``: one UNION branch per path, narrowed before Python normalizes them."""
+    unions = " UNION ".join(
+        f"SELECT '{t}' AS id_type, {p} AS raw FROM events WHERE {p} IS NOT NULL"
+        for t, ps in _SPELLING_PATHS.items()
+        for p in ps
+    )
+    return (
+        f"SELECT DISTINCT c.id_type, c.raw FROM ({unions}) c JOIN px_contact_keys k "
+        "ON k.id_type = c.id_type AND length(c.raw) <= 256 AND contains(CASE c.id_type "
+        "WHEN 'email' THEN lower(c.raw) ELSE regexp_replace(c.raw, '[^0-9]', '', 'g') END, "
+        "k.k)"
+    )
 
 
 def _contact_table(session: Session, hits: list[str]) -> None:

@@ -122,15 +122,20 @@ def event_columns(
     with no full copy in memory; a table for a few profiles (less overhead per flush)."""
     if not columns <= COLUMNS:
         raise ValueError(f"not event columns: {sorted(columns - COLUMNS)}")
-    picked = "".join(f', "{c}"' for c in sorted(columns - {"profile_id"}))
-    result = session.execute(f"SELECT profile_id{picked} FROM {events}", step="traits.columns")
+    result = session.execute(event_columns_sql(events, columns), step="traits.columns")
     return result.to_arrow_reader() if stream else result.to_arrow_table()
+
+
+def event_columns_sql(events: str, columns: frozenset[str]) -> str:
+    """The column probe of :func:`event_columns` (``columns`` already checked)."""
+    picked = "".join(f', "{c}"' for c in sorted(columns - {"profile_id"}))
+    return f"SELECT profile_id{picked} FROM {events}"
 
 
 def dry_run(session: Session, compiled: Compiled) -> None:
     """Bind the expression in the sandbox against empty columns of event_profiles."""
     empty = event_columns(session, "event_profiles LIMIT 0", compiled.columns)
-    sql = f"SELECT profile_id, to_json({compiled.sql}) FROM event_profiles GROUP BY profile_id"
+    sql = dry_run_sql(compiled)
     try:
         values = {"now": "2000-01-01T00:00:00Z", "tz": "UTC"}
         run_isolated(
@@ -143,6 +148,11 @@ def dry_run(session: Session, compiled: Compiled) -> None:
     except StoreError as exc:
         cause = str(exc.__cause__ or exc).splitlines()[0][:300]
         raise fail("sql", "sql_error", f"DuckDB rejects the expression: {cause}") from None
+
+
+def dry_run_sql(compiled: Compiled) -> str:
+    """What :func:`dry_run` runs in the sandbox: the expression per profile, as JSON."""
+    return f"SELECT profile_id, to_json({compiled.sql}) FROM event_profiles GROUP BY profile_id"
 
 
 def save_custom_trait(

@@ -1,0 +1,17 @@
+-- ad audience remove keys
+SELECT
+  key_type,
+  hashed
+FROM audience_sync_members AS m
+WHERE
+  m.sync_id = $sync
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM aud_current AS c
+    WHERE
+      c.key_type = m.key_type AND c.hashed = m.hashed
+  )
+ORDER BY
+  key_type,
+  hashed;

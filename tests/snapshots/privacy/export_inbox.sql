@@ -1,0 +1,12 @@
+-- privacy export inbox
+SELECT
+  *
+FROM inbox
+WHERE
+  profile_id IN (
+    SELECT
+      profile_id
+    FROM px_profile
+  )
+ORDER BY
+  created_at;

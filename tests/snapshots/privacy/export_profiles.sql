@@ -1,0 +1,10 @@
+-- privacy export profiles
+SELECT
+  *
+FROM profiles
+WHERE
+  profile_id IN (
+    SELECT
+      profile_id
+    FROM px_profile
+  );

@@ -1,0 +1,7 @@
+-- traits custom_columns_orders_90d
+SELECT
+  profile_id,
+  "event",
+  "timestamp"
+FROM event_profiles
+LIMIT 0;
