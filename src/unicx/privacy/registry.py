@@ -102,6 +102,9 @@ NON_PERSONAL_TABLES: set[str] = {
     "sources",
     "write_keys",
     "api_keys",
+    # The business's own staff who sign in to the dashboard, not its customers: a customer's
+    # export or erasure never reaches them (they are managed with `unicx users`).
+    "dashboard_users",
     "imports",
     "tombstones",
     "audit_log",
