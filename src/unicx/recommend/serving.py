@@ -212,7 +212,7 @@ class Recommender:
         reason: str | None,
         now: datetime,
     ) -> Recommendations:
-        """The answer, logged; personalized when there is no ``reason`` it is not."""
+        """The answer, logged; personalized unless a ``reason`` says why not."""
         rec_id = uuid.uuid4().hex
         items = [
             RecommendedItem(
