@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo-workspace
 PORT ?= 8000
 
-.PHONY: install browser-deps demo serve test test-slow lint format bench bench-quick lock clean
+.PHONY: messages install browser-deps demo serve test test-slow lint format bench bench-quick lock clean
 
 # Every installed package comes from requirements.lock (exact versions and hashes); unicx itself
 # is installed editable on top, without resolving anything. `make lock` refreshes the lock.
@@ -16,9 +16,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The dashboard's htmx comes from the npm registry through its lock (integrity-checked), and is
+# served by unicx itself: nothing is fetched from a CDN or at run time.
+HTMX := src/unicx/web/assets/node_modules/htmx.org/dist/htmx.min.js
+$(HTMX): src/unicx/web/assets/package-lock.json
+	@command -v npm >/dev/null || { echo "the dashboard needs npm once, to install htmx (apt-get install npm)"; exit 1; }
+	npm ci --prefix src/unicx/web/assets --no-audit --no-fund --silent
+	touch $(HTMX)
 
-demo: $(STAMP)
+install: $(STAMP) $(HTMX)
+
+demo: install
 	$(BIN)/unicx demo --workspace $(DEMO_WORKSPACE) --port $(PORT)
 
 # The browser tests need what the Python lock cannot carry: Debian's Chromium (driven by
@@ -35,10 +43,10 @@ browser-deps: $(BROWSER_STAMP)
 
 # `make test` stays under 15 minutes on 2 cores; the tests marked `slow` (they spawn servers,
 # drive Chromium or run for seconds) are `make test-slow`. CI (.ci/run) runs both.
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-slow: $(STAMP) $(BROWSER_STAMP)
+test-slow: install $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
@@ -64,6 +72,11 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra dev --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes --no-header --upgrade \
 		-o requirements.lock
+
+# The dashboard's catalog gaps (src/unicx/web/locale/{vi,en}/LC_MESSAGES/<area>.po), printed as
+# .po entries to paste and translate (Vietnamese first); fails while any is missing.
+messages: $(STAMP)
+	$(BIN)/python -m unicx.web.catalogs
 
 clean:
 	rm -rf $(VENV) $(DEMO_WORKSPACE) .pytest_cache .mypy_cache .ruff_cache

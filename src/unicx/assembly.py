@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from unicx.auth.schema import DASHBOARD_USERS_SQL
+from unicx.auth.schema import DASHBOARD_SESSIONS_SQL, DASHBOARD_USERS_SQL
 from unicx.channels.messages import message_log
 from unicx.channels.person_token import create_secret as create_person_secret
 from unicx.channels.render import install_journey_content
@@ -53,6 +53,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "train_as_of_catalog_sources", PREDICT_AS_OF_SQL + CATALOG_SOURCES_SQL),
     Migration(11, "scrub_provider_answers", SCRUB_ANSWERS_SQL),
     Migration(12, "dashboard_users", DASHBOARD_USERS_SQL),
+    # 13 is handed to the profile search work (issue 17).
+    Migration(14, "dashboard_sessions", DASHBOARD_SESSIONS_SQL),
 )
 
 

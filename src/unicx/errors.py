@@ -141,6 +141,17 @@ class UnavailableError(UnicxError):
     retryable = True
 
 
+class RateLimitedError(UnicxError):
+    """Too many attempts from this caller (failed sign-ins, say); retry after ``retry_after_s``."""
+
+    code = "rate_limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 # Subclasses before their parents: the first row an error is an instance of decides. Errors
 # not listed (or listed with a 5xx) answer 503 when retryable, else 500.
 HTTP_STATUS: tuple[tuple[type[UnicxError], int], ...] = (
@@ -151,6 +162,7 @@ HTTP_STATUS: tuple[tuple[type[UnicxError], int], ...] = (
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (RateLimitedError, 429),
     (WorkspaceLockedError, 503),
     (ShuttingDownError, 503),
     (RetryableStoreError, 503),

@@ -8,20 +8,36 @@ same credentials for the assets and the spec.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import swagger_ui_bundle
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse
 
-from unicx.api.deps import AnyPrincipal
-from unicx.errors import NotFoundError
+from unicx.api.deps import Ctx, authenticate
+from unicx.auth.models import Principal
+from unicx.auth.sessions import SESSION_COOKIE, SessionService
+from unicx.errors import AuthError, NotFoundError
 from unicx.ingest.models import BatchEnvelope, Message
 
 router = APIRouter(tags=["docs"])
+
+
+def docs_reader(request: Request, ctx: Ctx) -> Principal:
+    """A secret key (Bearer, or Basic with the key as password), or a signed-in dashboard
+    user's session: these pages only read, so the cookie needs no CSRF token here."""
+    session = SessionService(ctx.store).resolve(request.cookies.get(SESSION_COOKIE))
+    if session is not None:
+        return session.principal()
+    if request.headers.get("authorization") is None:
+        raise AuthError("sign in to the dashboard, or send a secret key: Authorization: Bearer")
+    return authenticate(request, ctx)
+
+
+DocsReader = Annotated[Principal, Depends(docs_reader)]
 _ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 _ALLOWED_ASSETS = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
 
@@ -52,12 +68,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 
 
 @router.get("/openapi.json", include_in_schema=False, response_class=JSONResponse)
-async def openapi_json(request: Request, _: AnyPrincipal) -> JSONResponse:
+async def openapi_json(request: Request, _: DocsReader) -> JSONResponse:
     return JSONResponse(build_openapi(request.app))
 
 
 @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
-async def swagger_ui(_: AnyPrincipal) -> HTMLResponse:
+async def swagger_ui(_: DocsReader) -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="unicx API",
@@ -68,7 +84,7 @@ async def swagger_ui(_: AnyPrincipal) -> HTMLResponse:
 
 
 @router.get("/docs/assets/{name}", include_in_schema=False, response_class=FileResponse)
-async def swagger_asset(name: str, _: AnyPrincipal) -> FileResponse:
+async def swagger_asset(name: str, _: DocsReader) -> FileResponse:
     if name not in _ALLOWED_ASSETS:
         raise NotFoundError(f"no asset {name!r}")
     return FileResponse(_ASSETS / name)

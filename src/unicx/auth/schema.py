@@ -15,3 +15,17 @@ DASHBOARD_USERS_SQL = """
             password_changed_at TIMESTAMPTZ NOT NULL
         );
 """
+
+# A signed-in browser holds a random token in an HttpOnly cookie; only its SHA-256 is stored,
+# with the CSRF token its forms carry. Server-side rows (rather than a signed cookie) so that
+# signing out, disabling a user and changing a password end the sessions at once.
+DASHBOARD_SESSIONS_SQL = """
+        CREATE TABLE dashboard_sessions (
+            token_hash VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            csrf_token VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL
+        );
+        ALTER TABLE dashboard_users ADD COLUMN language VARCHAR DEFAULT 'vi';
+"""

@@ -25,6 +25,7 @@ from unicx.store import Session, Store
 USER_ID_PREFIX = "usr_"
 PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters, 96 random bits
 LOCAL_CHECK_SUFFIX = ".example.com"
+MIN_PASSWORD_LENGTH = 12
 _COLUMNS = "user_id, email, role, created_at, disabled_at, password_changed_at"
 _hasher = PasswordHasher()
 
@@ -139,6 +140,17 @@ class UserService:
             self._set_hash(row["user_id"], _hasher.hash(password), changed=False)
         return DashboardUserPublic(**row)
 
+    def change_password(self, user_id: str, *, current: str, new: str) -> DashboardUserPublic:
+        """The user's own change: the current password must match, the new one is checked."""
+        with self._store.session() as s:
+            row = _find(s, user_id, with_hash=True, by="user_id")
+        if row is None or not _matches(row.pop("password_hash"), current):
+            issue = FieldIssue("current_password", "mismatch", "the current password is wrong")
+            raise ValidationError("the current password is wrong", issues=[issue])
+        _check_new_password(new, email=row["email"])
+        self._set_hash(user_id, _hasher.hash(new))
+        return self.get(row["email"])
+
     def _set_hash(self, user_id: str, password_hash: str, *, changed: bool = True) -> None:
         if changed:
             sets, params = "password_hash = ?, password_changed_at = ?", [password_hash, _now()]
@@ -161,11 +173,25 @@ def _lookup_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _find(s: Session, email: str, *, with_hash: bool = False) -> dict[str, Any] | None:
+def _check_new_password(password: str, *, email: str) -> None:
+    problem = None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problem = f"at least {MIN_PASSWORD_LENGTH} characters"
+    elif password.lower() in email.lower():
+        problem = "not part of the e-mail address"
+    if problem is not None:
+        issue = FieldIssue("new_password", "weak", f"the new password must be {problem}")
+        raise ValidationError(f"the new password must be {problem}", issues=[issue])
+
+
+def _find(
+    s: Session, key: str, *, with_hash: bool = False, by: str = "email"
+) -> dict[str, Any] | None:
     columns = _COLUMNS + (", password_hash" if with_hash else "")
+    column = "user_id" if by == "user_id" else "email"
     rows = s.fetch_dicts(
-        f"SELECT {columns} FROM dashboard_users WHERE email = ?",
-        [email],
+        f"SELECT {columns} FROM dashboard_users WHERE {column} = ?",
+        [key],
         step="dashboard_users.find",
     )
     return rows[0] if rows else None

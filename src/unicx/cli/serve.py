@@ -12,7 +12,7 @@ import httpx
 import typer
 import uvicorn
 
-from unicx.api.app import build_context, create_app
+from unicx.api.app import build_context
 from unicx.cli.common import (
     WorkspaceOpt,
     console,
@@ -22,13 +22,14 @@ from unicx.cli.common import (
     setup_logging,
 )
 from unicx.config import Settings
+from unicx.demo import DEMO_MARKER
 from unicx.errors import ConflictError, UnicxError
 from unicx.runfile import connect_host
+from unicx.web.app import create_app
 from unicx.workspace import InitResult, init_workspace
 
 HostOpt = Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")]
 PortOpt = Annotated[int | None, typer.Option(help="TCP port (default 8000).")]
-DEMO_MARKER = ".unicx-demo"
 
 
 def run_server(settings: Settings) -> None:
