@@ -1,0 +1,132 @@
+"""Dashboard page times on a real server: every page the navigation reaches (and a few below
+each area), plus the heavy interactions named in issue 17 (profile search, Profile 360, the
+segment builder's live count), each the median of ``--repeat`` loopback requests.
+
+    .venv/bin/python bench/dashboard.py --workspace demo-workspace    # the demo (stopped)
+    .venv/bin/python bench/dashboard.py --people 1000000    # 1M / 20M, bench/audience_data.py
+
+The baseline, measured in the same run, is the sign-in page: a template rendered with no data,
+so each ratio says what a page's data costs beyond rendering. Times are client-side over
+loopback (request to last byte), an upper bound of server time. The server is stopped after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.audience_data import DEFAULT_OUT, ensure_workspace  # noqa: E402
+
+from unicx.auth.models import Role  # noqa: E402
+from unicx.auth.users import UserService  # noqa: E402
+from unicx.config import load_settings  # noqa: E402
+from unicx.workspace import open_store  # noqa: E402
+
+LINK = re.compile(r'<a [^>]*href="(/[^"?#]*)')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PER_AREA = 3
+SKIP = (".csv", ".parquet", "/export", "/download", "/logout")
+
+
+def _user(workspace: Path) -> tuple[str, str]:
+    store = open_store(load_settings(workspace=workspace))
+    try:
+        email = f"bench-{int(time.time())}@example.com"
+        return email, UserService(store).create(email, Role.admin).password
+    finally:
+        store.close()
+
+
+def _serve(workspace: Path, port: int) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "unicx.cli.main", "serve", "--workspace", str(workspace),
+           "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def _sign_in(client: httpx.Client, email: str, password: str) -> None:
+    token = CSRF.search(client.get("/login").text)
+    assert token, "no CSRF field on /login"
+    res = client.post("/login", data={"email": email, "password": password,
+                                      "csrf_token": token.group(1)})  # fmt: skip
+    assert res.status_code == 303, res.text
+
+
+def median_ms(call: Callable[[], httpx.Response], repeat: int) -> float:
+    call()  # warm: first use of a template, a cache, a service
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        res = call()
+        times.append((time.perf_counter() - start) * 1000)
+        if res.status_code >= 400:
+            raise SystemExit(f"{res.request.url} answered {res.status_code}")
+    return statistics.median(times)
+
+
+def pages(client: httpx.Client) -> list[str]:
+    """The navigation's areas and a few pages linked below each."""
+    home = client.get("/home").text
+    nav = home[home.find("<nav") : home.find("</nav>")]
+    found: list[str] = []
+    for area in dict.fromkeys(LINK.findall(nav)):
+        found.append(area)
+        below = [p for p in LINK.findall(client.get(area).text)
+                 if p.startswith(area + "/") and not p.endswith(SKIP)]  # fmt: skip
+        found.extend(list(dict.fromkeys(below))[:PER_AREA])
+    return list(dict.fromkeys(found))
+
+
+def run(workspace: Path, *, port: int, repeat: int, extra: list[str]) -> None:
+    email, password = _user(workspace)
+    proc = _serve(workspace, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            baseline = median_ms(lambda: client.get("/login"), repeat)
+            _sign_in(client, email, password)
+            print(f"baseline: sign-in page {baseline:.1f} ms (median of {repeat})")
+            print("| page | median ms | x baseline |\n| --- | ---: | ---: |")
+            for path in [*pages(client), *extra]:
+                ms = median_ms(lambda p=path: client.get(p), repeat)  # type: ignore[misc]
+                print(f"| `{path}` | {ms:.1f} | {ms / baseline:.1f} |", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workspace", type=Path, help="an existing workspace (stopped)")
+    parser.add_argument("--people", type=int, help="build/reuse the audience workspace")
+    parser.add_argument("--data", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--page", action="append", default=[], help="also time this path")
+    args = parser.parse_args()
+    workspace = args.workspace
+    if workspace is None:
+        workspace = ensure_workspace(args.data, people=args.people or 1_000_000)
+    run(workspace, port=args.port, repeat=args.repeat, extra=args.page)
+
+
+if __name__ == "__main__":
+    main()
