@@ -3,6 +3,7 @@ templates, roles and CSRF, over a workspace fed through /v1/batch and the real p
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -172,3 +173,41 @@ def test_roles_and_csrf(shop: Dashboard) -> None:
     assert marketer.post("/segments/new", data=form).status_code == 403
     assert marketer.post("/segments/preview", data=form).status_code == 403
     assert "no token" not in marketer.get("/segments").text
+
+
+def test_edit_keeps_what_the_form_cannot_show(shop: Dashboard) -> None:
+    client = shop.sign_in(Role.marketer)
+    token = csrf_of(client.get("/segments").text)
+    made = client.post("/segments/templates/cart_abandoners", data={"csrf_token": token})
+    url = made.headers["location"]
+    edit = client.get(f"{url}/edit").text
+    # not_followed_by has no form: it is a JSON block holding that condition.
+    assert 'name="n0-0.json"' in edit and "not_followed_by" in edit
+    fields = dict(re.findall(r'name="(n0[^"]*|name|allow_unseen)" value="([^"]*)"', edit))
+    block = re.search(r'name="n0-0.json"[^>]*>([^<]*)</textarea>', edit)
+    assert block
+    form = {**fields, "n0.kind": "all", "n0-0.json": html.unescape(block.group(1)),
+            "csrf_token": token, "allow_unseen": "on"}  # fmt: skip
+    saved = client.post(f"{url}/edit", data=form)
+    assert saved.status_code == 303, saved.text
+    page = client.get(url).text
+    assert "not_followed_by" in html.unescape(page)
+
+
+def test_forged_and_odd_requests(shop: Dashboard) -> None:
+    client = _as(shop, Role.admin)
+    token = csrf_of(client.get("/segments").text)
+    made = client.post("/segments/templates/one_time_buyers", data={"csrf_token": token})
+    url = made.headers["location"]
+    odd = {"csrf_token": token, "n0.kind": "bogus", "n0-x.kind": "trait", "do": "remove:0"}
+    for path in ("/segments/preview", "/segments/builder"):
+        assert client.post(path, data=odd).status_code == 200
+    bad = client.post(f"{url}/lookalike", data={"csrf_token": token, "how": "top", "amount": "-3"})
+    assert bad.status_code == 400 and re.search(r'id="la-error"[^>]*>[^<]+<', bad.text)
+    assert client.get("/segments/nope").status_code == 404
+    analyst = _as(shop, Role.analyst)
+    token = csrf_of(analyst.get("/segments").text)
+    assert analyst.post(f"{url}/lookalike", data={"csrf_token": token}).status_code == 403
+    assert analyst.post(f"{url}/edit", data={"csrf_token": token}).status_code == 403
+    assert analyst.get(f"{url}/export?format=csv").status_code == 403
+    assert "export?format=csv" not in analyst.get(url).text

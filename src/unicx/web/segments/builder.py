@@ -27,6 +27,7 @@ from unicx.web.i18n import translations
 from unicx.web.segments import labels
 from unicx.web.segments.fields import FieldError, from_definition, place
 from unicx.web.segments.form import FIELDS, Built, Node, apply_action, parse_form, to_definition
+from unicx.web.segments.sizes import when
 from unicx.web.session import WebUser
 from unicx.web.templating import render
 
@@ -46,6 +47,8 @@ class Outcome:
     built: Built | None = None
     preview: Preview | None = None
     errors: list[FieldError] = field(default_factory=list)
+    # A condition was just added: its empty fields are not errors yet, the count waits.
+    pending: bool = False
 
     @property
     def error_at(self) -> dict[str, str]:
@@ -121,6 +124,7 @@ def _page(
         values=values,
         segment=segment,
         labels=labels,
+        when=when,
     )
 
 
@@ -152,7 +156,12 @@ async def preview(request: Request, ctx: Ctx, user: Reader) -> Response:
     form = await _posted(request)
     outcome = await run_in_threadpool(evaluate, ctx, parse_form(form), strict=_strict(form))
     return render(
-        request, "segments/_preview.html", user=user, o=localized(outcome, request), labels=labels
+        request,
+        "segments/_preview.html",
+        user=user,
+        o=localized(outcome, request),
+        labels=labels,
+        when=when,
     )
 
 
@@ -161,10 +170,18 @@ async def rebuild(request: Request, ctx: Ctx, user: Reader) -> Response:
     """Add or remove a condition or group (``do``), then show the tree and its preview."""
     form = await _posted(request)
     tree = parse_form(form)
-    apply_action(tree, form.get("do", "")[:100])
+    action = form.get("do", "")[:100]
+    apply_action(tree, action)
     outcome = await run_in_threadpool(evaluate, ctx, tree, strict=_strict(form))
+    if action.startswith("add:") and outcome.errors:
+        outcome.errors, outcome.pending = [], True
     return render(
-        request, "segments/_rebuilt.html", user=user, o=localized(outcome, request), labels=labels
+        request,
+        "segments/_rebuilt.html",
+        user=user,
+        o=localized(outcome, request),
+        labels=labels,
+        when=when,
     )
 
 

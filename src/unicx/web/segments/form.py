@@ -40,7 +40,8 @@ _FIELD_NAME = re.compile(r"^n(0(?:-\d{1,3}){0,8})\.([a-z_]{1,20})$")
 _DEFAULTS: dict[str, dict[str, str]] = {
     "trait": {"op": "eq"},
     "event": {"count_op": "gte", "count": "1", "within_u": "d"},
-    "consent": {"state": "granted"},
+    "consent": {"consent": "email", "state": "granted"},
+    "has": {"has": "email"},
     "context": {"context": "country", "op": "eq"},
 }
 

@@ -3,6 +3,7 @@ segment's page (definition in words, size chart, members, exports, lookalike) an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -21,7 +22,7 @@ from unicx.segments.templates import TEMPLATES, create_from_template
 from unicx.web.deps import page_for
 from unicx.web.i18n import translations
 from unicx.web.segments import labels
-from unicx.web.segments.sizes import figure, last_days, sparkline, today_in
+from unicx.web.segments.sizes import figure, last_days, sparkline, today_in, when
 from unicx.web.session import WebUser
 from unicx.web.templating import render
 
@@ -37,6 +38,20 @@ MEMBERS_PAGE = 25
 
 def _service(ctx: Any) -> SegmentService:
     return SegmentService(ctx.store, ctx.settings)
+
+
+def known_text(language: str) -> Callable[[SegmentPublic], str]:
+    """A template segment's description in the page's language (it was saved in English);
+    other descriptions are the user's own words."""
+    gettext = translations(language).gettext
+
+    def describe(segment: SegmentPublic) -> str:
+        if segment.kind != "template":
+            return segment.description
+        # Catalog ids of the template texts are written for Jinja's %-formatting.
+        return gettext(segment.description.replace("%", "%%")).replace("%%", "%")
+
+    return describe
 
 
 def _listing(ctx: Any, sort: Sort, page: int) -> dict[str, Any]:
@@ -71,6 +86,7 @@ async def listing(
         sort=sort,
         templates=TEMPLATES,
         labels=labels,
+        known=known_text(request.state.language),
         **data,
     )
 
@@ -126,6 +142,8 @@ async def _detail_page(
         fig=fig,
         labels=labels,
         lookalike_error=lookalike_error,
+        when=when,
+        known=known_text(request.state.language),
         **data,
     )
 

@@ -38,6 +38,16 @@ def last_days(points: list[SizePoint], today: date, *, days: int = DAYS) -> list
     return out
 
 
+def when(value: Any) -> datetime | None:
+    """A trait's stored time (ISO text) as a datetime, for the page's date format."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def today_in(zone: str) -> date:
     return datetime.now(ZoneInfo(zone)).date()
 
@@ -56,6 +66,14 @@ def sparkline(series: list[Day], *, width: int = 120, height: int = 28) -> str:
     )
 
 
+def _day_range(series: list[Day]) -> list[str]:
+    if not series:
+        return []
+    first = series[0].day - timedelta(days=1 if len(series) > 3 else 3)
+    last = series[-1].day + timedelta(days=1 if len(series) > 3 else 3)
+    return [first.isoformat(), last.isoformat()]
+
+
 def figure(series: list[Day], *, title: str, x_title: str, y_title: str, name: str) -> Any:
     """A plotly figure (data and layout) of the size per day."""
     return {
@@ -71,8 +89,19 @@ def figure(series: list[Day], *, title: str, x_title: str, y_title: str, name: s
         ],
         "layout": {
             "title": {"text": title},
-            "xaxis": {"title": {"text": x_title}, "type": "date"},
-            "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+            "xaxis": {
+                "title": {"text": x_title},
+                "type": "date",
+                "tickformat": "%d/%m",
+                # Whole days only, and a few days either side of a short series.
+                "dtick": 86_400_000 * max(1, len(series) // 8),
+                "range": _day_range(series),
+            },
+            "yaxis": {
+                "title": {"text": y_title},
+                "tickformat": ",d",
+                "range": [0, max(5, *(d.size for d in series)) * 1.1] if series else [0, 5],
+            },
             "showlegend": False,
             "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
             "height": 320,
