@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unicx.segments.vocabulary import SPECIAL_EVENTS, TraitType, load
+from unicx.segments.vocabulary import SPECIAL_EVENTS, SPECIAL_IDENTIFIERS, TraitType, load
 from unicx.store import Store
 
+BASE_IDENTIFIERS = ("email", "phone", "user_id", "anonymous_id", "device_id", *SPECIAL_IDENTIFIERS)
 # A form lists at most this many names of a kind (a workspace may have thousands of events).
 MAX_NAMES = 500
 
@@ -42,13 +43,16 @@ def segment_names(store: Store) -> list[SegmentName]:
     return [SegmentName(str(i), str(n)) for i, n in rows]
 
 
-def editor_names(store: Store) -> EditorNames:
+def editor_names(store: Store, *, seen: bool = True) -> EditorNames:
+    """``seen``: also the events and identifiers the workspace has seen (scans of the events
+    and identities; a form's live preview needs only the traits' types)."""
     with store.session() as s:
-        vocab = load(s)
+        vocab = load(s, traits_only=not seen)
+    identifiers = vocab.identifiers or set(BASE_IDENTIFIERS)
     return EditorNames(
         traits={t.name: t.type for t in sorted(vocab.traits.values(), key=lambda t: t.name)},
-        events=sorted(vocab.events)[:MAX_NAMES] + list(SPECIAL_EVENTS),
-        identifiers=sorted(vocab.identifiers)[:MAX_NAMES],
+        events=sorted(vocab.events)[:MAX_NAMES] + list(SPECIAL_EVENTS) if seen else [],
+        identifiers=sorted(identifiers)[:MAX_NAMES],
         purposes=sorted(vocab.purposes),
         segments=segment_names(store),
     )

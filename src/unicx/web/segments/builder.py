@@ -76,9 +76,12 @@ def _strict(form: dict[str, str]) -> bool:
     return form.get("allow_unseen") != "on"
 
 
-def evaluate(ctx: Any, tree: Node, *, strict: bool, preview: bool = True) -> Outcome:
-    """The definition of ``tree`` and (when asked) its live count and sample."""
-    outcome = Outcome(tree, editor_names(ctx.store))
+def evaluate(
+    ctx: Any, tree: Node, *, strict: bool, preview: bool = True, page: bool = False
+) -> Outcome:
+    """The definition of ``tree`` and (when asked) its live count and sample; ``page``: the
+    whole page is drawn, with the event names it suggests."""
+    outcome = Outcome(tree, editor_names(ctx.store, seen=page))
     if not tree.children:
         return outcome
     outcome.built = to_definition(tree, outcome.names)
@@ -132,7 +135,7 @@ def _page(
 async def new(request: Request, ctx: Ctx, user: Reader, template_key: TemplateKey = "") -> Response:
     raw = template(template_key).definition if template_key else {}
     tree = from_definition(raw)
-    outcome = await run_in_threadpool(evaluate, ctx, tree, strict=not template_key)
+    outcome = await run_in_threadpool(evaluate, ctx, tree, strict=not template_key, page=True)
     values = {"allow_unseen": "on"} if template_key else {}
     if template_key:
         title = labels.template_title(template_key)
@@ -145,7 +148,7 @@ async def edit(request: Request, ctx: Ctx, user: Reader, segment_id: str) -> Res
     service = SegmentService(ctx.store, ctx.settings)
     segment = await run_in_threadpool(service.get, segment_id[:100])
     tree = from_definition(segment.definition)
-    outcome = await run_in_threadpool(evaluate, ctx, tree, strict=False)
+    outcome = await run_in_threadpool(evaluate, ctx, tree, strict=False, page=True)
     values = {"name": segment.name, "description": segment.description, "allow_unseen": "on"}
     return _page(request, user, outcome, values=values, segment=segment)
 
@@ -203,7 +206,7 @@ async def _save(
     request: Request, ctx: Ctx, user: WebUser, form: dict[str, str], segment: SegmentPublic | None
 ) -> Response:
     outcome = await run_in_threadpool(
-        evaluate, ctx, parse_form(form), strict=_strict(form), preview=False
+        evaluate, ctx, parse_form(form), strict=_strict(form), preview=False, page=True
     )
     values = {k: form.get(k, "") for k in ("name", "description", "allow_unseen")}
     if not outcome.errors:
