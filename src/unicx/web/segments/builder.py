@@ -138,8 +138,10 @@ async def new(request: Request, ctx: Ctx, user: Reader, template_key: TemplateKe
     outcome = await run_in_threadpool(evaluate, ctx, tree, strict=not template_key, page=True)
     values = {"allow_unseen": "on"} if template_key else {}
     if template_key:
-        title = labels.template_title(template_key)
-        values["name"] = translations(request.state.language).gettext(title)
+        gettext = translations(request.state.language).gettext
+        title, description = labels.template_text(template_key)
+        values["name"] = gettext(title)
+        values["description"] = gettext(description).replace("%%", "%")
     return _page(request, user, outcome, values=values)
 
 

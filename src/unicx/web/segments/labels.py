@@ -116,7 +116,14 @@ K_RULE = _("The number of personas is from 2 to 20.")
 LOOKALIKE_RULE = _("Give a number of people (1 or more) or a percentage (above 0, at most 50).")
 
 
-def template_title(key: str) -> str:
+def template_text(key: str) -> tuple[str, str]:
+    """(title, description) catalog ids of a template (the domain's words if unmarked); the
+    ids are written for Jinja's %-formatting, so a translated one still has ``%%``."""
     if key in TEMPLATES:
-        return TEMPLATES[key][0]
-    return BY_KEY[key].title if key in BY_KEY else key
+        return TEMPLATES[key]
+    found = BY_KEY.get(key)
+    return (found.title, found.description) if found else (key, "")
+
+
+def template_title(key: str) -> str:
+    return template_text(key)[0]
