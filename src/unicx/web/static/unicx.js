@@ -38,3 +38,19 @@
   document.addEventListener("DOMContentLoaded", function () { wire(document); });
   document.addEventListener("htmx:afterSwap", function (e) { wire(e.target); });
 })();
+
+// segments
+// The builder's preview re-fills each field's error slot out of band; the field it describes
+// (aria-describedby) is marked invalid while its slot holds a message.
+(function () {
+  "use strict";
+  function markInvalid() {
+    document.querySelectorAll("#builder [aria-describedby^='err-']").forEach(function (field) {
+      var slot = document.getElementById(field.getAttribute("aria-describedby"));
+      if (!slot) return;
+      if (slot.textContent.trim()) field.setAttribute("aria-invalid", "true");
+      else field.removeAttribute("aria-invalid");
+    });
+  }
+  document.addEventListener("htmx:afterSettle", markInvalid);
+})();
