@@ -61,7 +61,10 @@ def _journeys(url: str, secret: str) -> Callable[[], dict[str, dict[str, Any]] |
     """The journeys by name once both cart journeys are published."""
 
     def probe() -> dict[str, dict[str, Any]] | None:
-        res = httpx.get(f"{url}/v1/journeys", headers=bearer(secret), timeout=10)
+        try:
+            res = httpx.get(f"{url}/v1/journeys", headers=bearer(secret), timeout=10)
+        except httpx.TransportError:  # the server is still starting
+            return None
         found = {j["name"]: j for j in res.json()}
         published = len(found) == 2 and all(j["status"] == "published" for j in found.values())
         return found if published else None

@@ -13,7 +13,6 @@ import os
 import shutil
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -137,23 +136,27 @@ def _build(job: _Demo) -> None:
 def _fill(job: _Demo) -> None:
     from unicx.demo import prepare
     from unicx.demo.live import run_live
-    from unicx.demo.stream import READY_TIMEOUT_S, send_history, server_url, wait_until_ready
+    from unicx.demo.stream import READY_TIMEOUT_S, server_url, wait_until_ready
 
     url, keys = server_url(job.settings), job.keys
     # The history is generated and sent from a second process: in this one, the client's
-    # encoding and the server's decoding would take turns on one interpreter lock.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        history = pool.submit(
-            send_history, url, write_key=keys.write_key, users=job.users, seed=job.seed
-        )
-        with httpx.Client(base_url=url, timeout=30) as plain:
-            wait_until_ready(plain, timeout=READY_TIMEOUT_S)
-        with prepare.admin_client(url, keys.secret_key) as client:
-            prepare.load_catalog(client)
-            prepare.use_sink(client, host=job.sink.host, port=job.sink.port)
-        failed = history.result()
-    if failed:
-        raise DemoStreamError(failed)
+    # encoding and the server's decoding would take turns on one interpreter lock. Daemonic,
+    # so Ctrl-C during the history stops it too instead of waiting for it.
+    history = multiprocessing.get_context("spawn").Process(
+        target=_send_history,
+        args=(url, keys.write_key, job.users, job.seed),
+        name="demo-history",
+        daemon=True,
+    )
+    history.start()
+    with httpx.Client(base_url=url, timeout=30) as plain:
+        wait_until_ready(plain, timeout=READY_TIMEOUT_S)
+    with prepare.admin_client(url, keys.secret_key) as client:
+        prepare.load_catalog(client)
+        prepare.use_sink(client, host=job.sink.host, port=job.sink.port)
+    history.join()
+    if history.exitcode != 0:
+        raise DemoStreamError(f"the history was not fully sent (exit code {history.exitcode})")
     console.print(f"history loaded in {time.monotonic() - job.started:.0f} s")
     with prepare.admin_client(url, keys.secret_key) as client:
         prepare.save_segments(client, console)
@@ -168,6 +171,16 @@ def _fill(job: _Demo) -> None:
             with httpx.Client(base_url=url, timeout=30) as plain:
                 sent = run_live(plain, write_key=keys.write_key, users=job.users, seed=job.seed)
             console.print(f"[green]live stream done[/]: {sent} events")
+
+
+def _send_history(url: str, write_key: str, users: int, seed: int) -> None:
+    """The history process: says why it stopped, and exits 1 then."""
+    from unicx.demo.stream import send_history
+
+    failed = send_history(url, write_key=write_key, users=users, seed=seed)
+    if failed:
+        err_console.print(f"[bold red]demo stream failed:[/] {failed}")
+        raise SystemExit(1)
 
 
 def _fresh_demo_dir(workspace: Path) -> Path:
