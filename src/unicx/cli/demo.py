@@ -168,8 +168,12 @@ def _fill(job: _Demo) -> None:
         )
         if job.live:
             console.print("live shoppers for a few minutes: abandoned carts get an e-mail")
-            with httpx.Client(base_url=url, timeout=30) as plain:
-                sent = run_live(plain, write_key=keys.write_key, users=job.users, seed=job.seed)
+            try:
+                with httpx.Client(base_url=url, timeout=30) as plain:
+                    sent = run_live(plain, write_key=keys.write_key, users=job.users, seed=job.seed)
+            except DemoStreamError as exc:  # Ctrl-C while it runs: the server went first
+                console.print(f"live stream stopped: {exc.message}")
+                return
             console.print(f"[green]live stream done[/]: {sent} events")
 
 
