@@ -1,6 +1,8 @@
 """A realistic, reproducible demo stream of a Vietnamese omnichannel retailer (`unicx demo`).
 
-Layer: beside workspace, below the runtime: may import config and errors only.
+Also its SMTP sink (sink.py), the demo inbox it fills (inbox.py, read by the dashboard's "Demo
+inbox" page), the set-up through the API (prepare.py) and the live shoppers (live.py).
+Layer: beside workspace, below the runtime (it may use the domains, never api/ or cli/).
 """
 
 from unicx.demo.generator import batches, generate_events
