@@ -18,7 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Workspace
+from tests.helpers import bearer
 from tests.identity.conftest import send
+from tests.recommend.test_serving import CATALOG
+from tests.recommend.test_serving import _shop as recommend_shop
 from tests.reports.data import load_shop
 from tests.web.conftest import Dashboard
 from unicx.auth.models import Role
@@ -219,3 +222,29 @@ def test_a_viewer_may_not_see_reports(shop: Dashboard) -> None:
 def test_signed_out_goes_to_login(dashboard: Dashboard) -> None:
     res = dashboard.client.get("/reports/geography")
     assert res.status_code == 303 and res.headers["location"].startswith("/login")
+
+
+def test_recommendation_performance(dashboard: Dashboard, workspace: Workspace) -> None:
+    """Recommendations trained and served through the API, then the page per placement."""
+    client, auth = dashboard.client, bearer(workspace.secret_key)
+    recommend_shop(client.app.state.ctx.store)  # type: ignore[attr-defined]
+    consent = {"purposes": {"personalization": True}}
+    assert client.put("/v1/profiles/p8/consent", json=consent, headers=auth).status_code == 200
+    assert client.post("/v1/catalog/items", json={"items": CATALOG}, headers=auth).is_success
+    trained = client.post("/v1/models/train", json={"models": ["recommend"]}, headers=auth)
+    assert trained.json()[0]["status"] == "active", trained.text
+    for placement in ("home", "home", "cart"):
+        url = f"/v1/profiles/p8/recommendations?k=3&placement={placement}"
+        assert client.get(url, headers=auth).status_code == 200
+    client.headers.pop("authorization", None)
+    dashboard.sign_in(Role.marketer)
+    for lang in ("vi", "en"):
+        res = client.get(f"/reports/recommendations?lang={lang}")
+        assert res.status_code == 200 and f'<html lang="{lang}">' in res.text
+        assert [r[:2] for r in table_rows(res.text)] == [["home", "2"], ["cart", "1"]]
+        figure = chart_of(res.text)
+        assert [t["x"] for t in figure["data"]] == [["home", "cart"]] * 2
+        assert len(figure["data"]) == 2 and figure["layout"]["showlegend"]
+    download = client.get("/reports/recommendations?format=csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.text.splitlines()[1].startswith("home,2,0,0.0,0,0.0")
