@@ -167,7 +167,7 @@ def test_csv_download_has_the_rows(analyst: TestClient) -> None:
 def test_a_product_name_cannot_close_the_chart_block(analyst: TestClient) -> None:
     res = page(analyst, "products", level="product")
     assert res.status_code == 200 and EVIL not in res.text
-    names = chart_of(res.text)["data"][0]["x"]
+    names = chart_of(res.text)["data"][0]["y"]
     assert EVIL in names
     escaped = charts.to_json(charts.figure([], title=EVIL, x="&", y=">", lang="vi"))
     assert "<" not in escaped and json.loads(escaped)["layout"]["title"]["text"] == EVIL
@@ -248,3 +248,12 @@ def test_recommendation_performance(dashboard: Dashboard, workspace: Workspace) 
     download = client.get("/reports/recommendations?format=csv")
     assert download.headers["content-type"].startswith("text/csv")
     assert download.text.splitlines()[1].startswith("home,2,0,0.0,0,0.0")
+
+
+def test_every_bad_field_is_marked_at_once(analyst: TestClient) -> None:
+    res = page(analyst, "geography", **{"from": "2026-13-01", "segment": "nope", "level": "x"})
+    assert res.status_code == 400
+    for field in ("from", "segment", "level"):
+        assert f'id="{field}-error"' in res.text
+    assert '<option value="nope" selected>nope</option>' in res.text
+    assert 'value="2026-13-01"' in res.text  # the form keeps what was typed

@@ -48,10 +48,13 @@ def report(request: Request, ctx: Ctx, user: Reader, key: str) -> Response:
     if kind is None:
         raise NotFoundError(f"no report named {key!r}")
     asked = filters.read(request.query_params, kind.options, segments=kind.segments)
+    segments = _segments(ctx, user, kind)
+    if segments and asked.segment and asked.segment not in {*segments, *segments.values()}:
+        asked.problems.append(filters.Problem("segment", filters.UNKNOWN_SEGMENT))
     answer = None if asked.problems else _run(ctx, kind, asked)
     if answer is not None and request.query_params.get("format") == "csv":
         return _csv(answer)
-    return _page(request, ctx, user, kind, asked, answer)
+    return _page(request, ctx, kind, asked, answer, user=user, segments=segments)
 
 
 def _run(ctx: AppContext, kind: Kind, asked: filters.Filter) -> Report | None:
@@ -97,10 +100,12 @@ def _links(request: Request) -> dict[str, str]:
 def _page(
     request: Request,
     ctx: AppContext,
-    user: WebUser,
     kind: Kind,
     asked: filters.Filter,
     answer: Report | None,
+    *,
+    user: WebUser,
+    segments: dict[str, str],
 ) -> Response:
     view = kind.draw(answer, _words(request, ctx)) if answer is not None else None
     context: dict[str, Any] = {
@@ -109,7 +114,7 @@ def _page(
         "answer": answer,
         "view": view,
         "problems": {p.field: p for p in asked.problems},
-        "segments": _segments(ctx, user, kind),
+        "segments": segments,
         "links": _links(request),
         "timezone": ctx.settings.timezone,
         "last_day": answer.params.to - timedelta(days=1) if answer is not None else None,

@@ -33,6 +33,8 @@ FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-s
 # Plotly's d3 separators: decimal mark then thousands separator.
 SEPARATORS = {"vi": ",.", "en": ".,"}
 MAX_BARS = 20
+# Whole amounts with the language's thousands separator (1.250.000), not SI (1.25M).
+MONEY_TICKS = ",.0f"
 
 
 def color(series: str, index: int = 0) -> str:

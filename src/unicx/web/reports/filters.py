@@ -22,6 +22,7 @@ def _(text: str) -> str:
 
 
 MAX_TEXT = 200
+UNKNOWN_SEGMENT = _("No active segment has this id or name.")
 Kind = Literal["choice", "int", "float", "text"]
 
 
@@ -123,7 +124,7 @@ def read(query: Mapping[str, str], options: tuple[Option, ...], *, segments: boo
     found.last = found.check("to", _day)
     segment = found.raw.get("segment")
     if segment and len(segment) > MAX_TEXT:
-        found.problems.append(Problem("segment", _("No active segment has this id or name.")))
+        found.problems.append(Problem("segment", UNKNOWN_SEGMENT))
     elif segment:
         found.segment = segment
     for option in options:
@@ -143,7 +144,7 @@ _RULES = {
 def problems_of(exc: ValidationError | NotFoundError) -> list[Problem]:
     """A report's refusal, as problems at the form's fields."""
     if isinstance(exc, NotFoundError):
-        return [Problem("segment", _("No active segment has this id or name."))]
+        return [Problem("segment", UNKNOWN_SEGMENT)]
     issues = getattr(exc, "issues", None) or [FieldIssue("", "invalid", exc.message)]
     return [
         Problem(i.field, _RULES.get((i.field, i.rule), _("Invalid value.")), detail=i.message)

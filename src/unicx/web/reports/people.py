@@ -241,4 +241,9 @@ RECOMMENDATIONS = Kind(
     run_recommendations,
     draw_recommendations,
     segments=False,
+    empty=_(
+        "No recommendations were served in this period. They count here once your site or app "
+        "asks for them (GET /v1/profiles/{id}/recommendations with a placement) and sends "
+        "Product Clicked with the recommendation_id."
+    ),
 )

@@ -93,6 +93,7 @@ def draw_geography(report: m.GeographyReport | provinces.ProvincesReport, w: Wor
         y=head[level],
         lang=w.lang,
         height=max(320, 60 + 26 * len(top)),
+        xaxis={"tickformat": charts.MONEY_TICKS},
     )
     caption = _("Per place, each active person counted once (their latest place)")
     return View(Table(f"{caption} · {period}", columns, rows), fig)
@@ -117,53 +118,60 @@ def run_products(ctx: AppContext, f: Filter) -> m.Report:
     )
 
 
+PRODUCT_FIELDS = (
+    "views",
+    "adds",
+    "buyers",
+    "units",
+    "orders",
+    "revenue",
+    "previous_revenue",
+    "growth",
+)
+
+
 def draw_products(report: m.ProductsReport, w: Words) -> View:
-    _, p = w._, report.params
+    _, p, by_product = w._, report.params, report.params.level == "product"
     now, before = w.period(p.from_, p.to), w.period(p.previous_from, p.from_)
     label = [r.name or r.item for r in report.rows]
     columns = [
-        Column(_("Item")),
-        Column(_("Category")),
+        Column(_("Product") if by_product else _("Category")),
+        *([Column(_("Category"))] if by_product else []),
         Column(_("Views"), "count"),
         Column(_("Added to cart"), "count"),
         Column(_("Buyers (people)"), "count"),
-        Column(_("Units"), "decimal"),
+        Column(_("Units"), "quantity"),
         Column(_("Orders"), "count"),
         Column(_("Revenue"), "money"),
         Column(_("Previous period revenue"), "money"),
         Column(_("Growth"), "growth"),
     ]
     rows = [
-        [
-            n,
-            r.category,
-            r.views,
-            r.adds,
-            r.buyers,
-            r.units,
-            r.orders,
-            r.revenue,
-            r.previous_revenue,
-            r.growth,
-        ]
+        [n, *([r.category] if by_product else []), *(getattr(r, f) for f in PRODUCT_FIELDS)]
         for n, r in zip(label, report.rows, strict=True)
     ]
-    top = report.rows[: charts.MAX_BARS]
+    # Horizontal bars, largest on top: product names are long.
+    top, names = report.rows[: charts.MAX_BARS][::-1], label[: charts.MAX_BARS][::-1]
+    this = w.paren(_("This period"), now)
+    previous = w.paren(_("Previous period"), before)
     fig = charts.figure(
         [
-            charts.bar(w.paren(_("This period"), now), "revenue", label, [r.revenue for r in top]),
+            charts.bar(this, "revenue", [r.revenue for r in top], names, orientation="h"),
             charts.bar(
-                w.paren(_("Previous period"), before),
+                previous,
                 "previous_revenue",
-                label,
                 [r.previous_revenue for r in top],
+                names,
+                orientation="h",
             ),
         ],
         title=w.dot(_("Revenue against the previous period"), now),
-        x=_("Category") if p.level == "category" else _("Product"),
-        y=w.paren(_("Revenue"), w.money_unit),
+        x=w.paren(_("Revenue"), w.money_unit),
+        y=_("Product") if by_product else _("Category"),
         lang=w.lang,
         barmode="group",
+        height=max(340, 110 + 38 * len(top)),
+        xaxis={"tickformat": charts.MONEY_TICKS},
     )
     caption = _("Growth: revenue against the previous period of equal length")
     return View(Table(f"{caption} ({before}) · {now}", columns, rows), fig)

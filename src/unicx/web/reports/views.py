@@ -17,7 +17,7 @@ from unicx.web.i18n import Formatter
 
 # How the template shows a cell: counts and money per language, shares as percents, lift and
 # hours with decimals, places and names as text.
-CellKind = Literal["text", "count", "money", "percent", "growth", "decimal", "date"]
+CellKind = Literal["text", "count", "quantity", "money", "percent", "growth", "decimal", "date"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind != "text"
+        return self.kind not in ("text", "date")
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,4 @@ class Kind:
     run: Callable[..., Any]
     draw: Callable[[Any, Words], View]
     segments: bool = True
+    empty: str = ""
