@@ -203,7 +203,7 @@ def test_hostile_filters_answer_400_at_the_field(
         assert res.status_code == 400, (params, res.text[:500])
         assert res.headers["content-type"].startswith("text/html")
         assert f'id="{field}-error"' in res.text and 'aria-invalid="true"' in res.text
-        assert "data-plotly" not in res.text
+        assert "data-plotly" not in res.text and "plotly.min.js" not in res.text
 
 
 def test_unknown_report_is_404(analyst: TestClient) -> None:
