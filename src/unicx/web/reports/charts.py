@@ -29,6 +29,8 @@ SERIES = {
 # Retention from none to all (white to --s1); lift diverging around 1 (--s2, white, --s1).
 SEQUENTIAL = [[0.0, "#ffffff"], [1.0, S1]]
 DIVERGING = [[0.0, S2], [0.5, "#ffffff"], [1.0, S1]]
+# Behind a heatmap's gaps (no such pair), so a missing cell never reads as lift 1 (white).
+NO_PAIR = "#d5dbe3"
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif'
 # Plotly's d3 separators: decimal mark then thousands separator.
 SEPARATORS = {"vi": ",.", "en": ".,"}

@@ -259,6 +259,7 @@ def draw_affinity(report: m.AffinityReport, w: Words) -> View:
         lang=w.lang,
         height=max(360, 120 + 28 * len(labels)),
         yaxis={"autorange": "reversed"},
+        plot_bgcolor=charts.NO_PAIR,
     )
     buyers = [(_("Buyers in the period (people)"), w.fmt.number(p.buyers))]
     caption = _("Lift above 1: buyers of A buy B more often than the average buyer")
