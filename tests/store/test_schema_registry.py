@@ -29,6 +29,7 @@ EXPECTED_MIGRATIONS = (
     (10, "train_as_of_catalog_sources"),
     (11, "scrub_provider_answers"),
     (12, "dashboard_users"),
+    (13, "profile_search"),
 )
 
 # information_schema.columns of a fresh workspace (tables and the two views), in order.
@@ -481,6 +482,19 @@ EXPECTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "spend_365d DOUBLE",
         "spend_90d DOUBLE",
         "time_of_day VARCHAR",
+    ),
+    "profile_search": (
+        "city VARCHAR",
+        "country VARCHAR",
+        "email VARCHAR",
+        "last_seen TIMESTAMP WITH TIME ZONE",
+        "name VARCHAR",
+        "name_folded VARCHAR",
+        "orders_count BIGINT",
+        "phone VARCHAR",
+        "profile_id VARCHAR NOT NULL",
+        "revenue DOUBLE",
+        "search_text VARCHAR NOT NULL",
     ),
     "profile_traits": (
         "name VARCHAR NOT NULL",
