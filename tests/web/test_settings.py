@@ -15,8 +15,13 @@ from unicx.config import load_settings
 from unicx.privacy.audit import record
 from unicx.web.settings.workspace import HIDDEN, setting_rows, without_userinfo
 
-PAGES = ("/settings/sources", "/settings/keys", "/settings/users", "/settings/workspace",
-         "/settings/audit")  # fmt: skip
+PAGES = (
+    "/settings/sources",
+    "/settings/keys",
+    "/settings/users",
+    "/settings/workspace",
+    "/settings/audit",
+)
 SECRET = re.compile(r'id="secret"[^>]*value="([^"]+)"')
 
 
@@ -54,7 +59,9 @@ def test_viewer_sees_sources_without_write_controls(dashboard: Dashboard) -> Non
     token = csrf_of(page.text)
     forged = client.post("/settings/keys", data={"name": "x", "role": "admin", "csrf_token": token})
     assert forged.status_code == 403
-    assert client.post("/settings/sources", data={"name": "x", "csrf_token": token}).status_code == 403
+    assert (
+        client.post("/settings/sources", data={"name": "x", "csrf_token": token}).status_code == 403
+    )
 
 
 def test_marketer_cannot_manage_users(dashboard: Dashboard) -> None:
@@ -85,8 +92,9 @@ def test_posts_without_csrf_token_are_refused(dashboard: Dashboard) -> None:
 def test_api_key_is_shown_once(dashboard: Dashboard) -> None:
     client = dashboard.sign_in(Role.admin)
     token = csrf_of(client.get("/settings/keys").text)
-    res = client.post("/settings/keys", data={"name": "Nightly export", "role": "analyst",
-                                              "csrf_token": token})  # fmt: skip
+    res = client.post(
+        "/settings/keys", data={"name": "Nightly export", "role": "analyst", "csrf_token": token}
+    )
     assert res.status_code == 200 and res.headers["cache-control"] == "no-store"
     secret = shown_secret(res.text)
     assert secret.startswith("sk_")
@@ -123,15 +131,19 @@ def test_source_write_key_rotation(dashboard: Dashboard) -> None:
     path = f"/settings/sources/{source_id.group(1)}"
     second = shown_secret(client.post(f"{path}/keys", data={"csrf_token": token}).text)
     assert second != first
-    sources = client.get(f"/v1/sources/{source_id.group(1)}",
-                         headers={"Authorization": f"Bearer {dashboard_secret(client)}"})  # fmt: skip
+    sources = client.get(
+        f"/v1/sources/{source_id.group(1)}",
+        headers={"Authorization": f"Bearer {dashboard_secret(client)}"},
+    )
     assert {k["write_key"] for k in sources.json()["write_keys"]} == {first, second}
 
 
 def dashboard_secret(client: TestClient) -> str:
     """An admin API key made through the dashboard (to check its work through the API)."""
     token = csrf_of(client.get("/settings/keys").text)
-    res = client.post("/settings/keys", data={"name": "check", "role": "admin", "csrf_token": token})
+    res = client.post(
+        "/settings/keys", data={"name": "check", "role": "admin", "csrf_token": token}
+    )
     return shown_secret(res.text)
 
 
@@ -143,34 +155,42 @@ def test_revoking_a_source_asks_for_its_name(dashboard: Dashboard, workspace: Wo
     assert source_id
     path = f"/settings/sources/{source_id.group(1)}/revoke"
     wrong = client.post(path, data={"confirm": "nope", "csrf_token": token})
-    assert wrong.status_code == 400 and "Type the source&#39;s name exactly" in wrong.text
+    assert wrong.status_code == 400 and 'id="confirm-' in wrong.text
+    assert "name exactly to revoke it." in wrong.text
     name = re.search(r'<h2 id="src-[^"]+">([^<]+?)\s*<', page)
     assert name
     ok = client.post(path, data={"confirm": name.group(1).strip(), "csrf_token": token})
     assert ok.status_code == 303
-    track = client.post("/v1/track", auth=(workspace.write_key, ""),
-                        json={"userId": "u1", "event": "X"})  # fmt: skip
+    track = client.post(
+        "/v1/track", auth=(workspace.write_key, ""), json={"userId": "u1", "event": "X"}
+    )
     assert track.status_code == 401
 
 
 def test_dashboard_user_is_created_with_a_password_shown_once(dashboard: Dashboard) -> None:
     client = dashboard.sign_in(Role.admin)
     token = csrf_of(client.get("/settings/users").text)
-    res = client.post("/settings/users", data={"email": "Lan@shop.example.com", "role": "analyst",
-                                               "csrf_token": token})  # fmt: skip
+    res = client.post(
+        "/settings/users",
+        data={"email": "Lan@shop.example.com", "role": "analyst", "csrf_token": token},
+    )
     password = shown_secret(res.text)
     listed = client.get("/settings/users").text
     assert "lan@shop.example.com" in listed and password not in listed
     other = TestClient(client.app, follow_redirects=False)
     login = csrf_of(other.get("/login").text)
-    signed = other.post("/login", data={"email": "lan@shop.example.com", "password": password,
-                                        "csrf_token": login})  # fmt: skip
+    signed = other.post(
+        "/login", data={"email": "lan@shop.example.com", "password": password, "csrf_token": login}
+    )
     assert signed.status_code == 303 and other.get("/home").status_code == 200
-    again = client.post("/settings/users", data={"email": "lan@shop.example.com", "role": "viewer",
-                                                 "csrf_token": token})  # fmt: skip
+    again = client.post(
+        "/settings/users",
+        data={"email": "lan@shop.example.com", "role": "viewer", "csrf_token": token},
+    )
     assert again.status_code == 409 and 'aria-describedby="email-error"' in again.text
-    bad = client.post("/settings/users", data={"email": "not an e-mail", "role": "viewer",
-                                               "csrf_token": token})  # fmt: skip
+    bad = client.post(
+        "/settings/users", data={"email": "not an e-mail", "role": "viewer", "csrf_token": token}
+    )
     assert bad.status_code == 400 and 'id="email-error"' in bad.text
 
 
@@ -217,7 +237,9 @@ def test_secrets_never_appear_on_settings_pages(dashboard: Dashboard, workspace:
 
 
 def test_workspace_settings_show_descriptions_without_credentials(tmp_path: object) -> None:
-    settings = load_settings(workspace=str(tmp_path), public_url="https://ops:hunter2@cdp.example.com")
+    settings = load_settings(
+        workspace=str(tmp_path), public_url="https://ops:hunter2@cdp.example.com"
+    )
     rows = {r.name: r for r in setting_rows(settings)}
     assert rows["public_url"].value == f"https://{HIDDEN}@cdp.example.com"
     assert rows["public_url"].changed and "Base URL" in rows["public_url"].description
@@ -239,4 +261,5 @@ def test_audit_log_pages(dashboard: Dashboard) -> None:
     only = client.get("/settings/audit?action=profile.erase").text
     assert "gone" in only and "p00" not in only
     assert client.get("/settings/audit?page=0").status_code == 400
-    assert dashboard.sign_in(Role.analyst).get("/settings/audit").status_code == 403
+    analyst = Dashboard(TestClient(client.app, follow_redirects=False), dashboard.passwords)
+    assert analyst.sign_in(Role.analyst).get("/settings/audit").status_code == 403

@@ -1,4 +1,4 @@
-"""Settings › sources and their write keys (add a key to rotate, revoke), and secret API keys
+"""Settings: sources and their write keys (add a key to rotate, revoke), and secret API keys
 (create with a role, shown once; revoke). The same service calls as /v1/sources and /v1/keys,
 with the same permissions."""
 
@@ -19,9 +19,9 @@ from unicx.web.settings.common import (
     NameField,
     SourcesReader,
     SourcesWriter,
+    _,
     done,
     field_errors,
-    _,
     shown_once,
 )
 from unicx.web.templating import render

@@ -1,4 +1,4 @@
-"""Settings › dashboard users (admins): list, create with a role (the generated password is
+"""Settings: dashboard users (admins): list, create with a role (the generated password is
 shown once), disable, reset a password. Disabling or resetting ends the user's sessions."""
 
 from __future__ import annotations

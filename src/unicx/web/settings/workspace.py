@@ -1,4 +1,4 @@
-"""Settings › the workspace's settings with their descriptions (never a secret), and the audit
+"""Settings: the workspace's settings with their descriptions (never a secret), and the audit
 log (privacy: who exported, erased or changed what), paged on the server."""
 
 from __future__ import annotations
