@@ -263,3 +263,11 @@ def test_audit_log_pages(dashboard: Dashboard) -> None:
     assert client.get("/settings/audit?page=0").status_code == 400
     analyst = Dashboard(TestClient(client.app, follow_redirects=False), dashboard.passwords)
     assert analyst.sign_in(Role.analyst).get("/settings/audit").status_code == 403
+
+
+def test_workspace_settings_descriptions_in_vietnamese(dashboard: Dashboard) -> None:
+    client = dashboard.sign_in(Role.admin)
+    vi = client.get("/settings/workspace?lang=vi").text
+    assert "Múi giờ của workspace" in vi and "Asia/Ho_Chi_Minh" in vi
+    en = client.get("/settings/workspace?lang=en").text
+    assert "Workspace time zone: day boundaries" in en

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +18,7 @@ from starlette.responses import Response
 from unicx.api.deps import Ctx
 from unicx.config import Settings
 from unicx.privacy.audit import list_audit
+from unicx.web.i18n import translations
 from unicx.web.settings.common import AuditReader, SourcesReader
 from unicx.web.templating import render
 
@@ -37,6 +38,7 @@ class SettingRow:
     changed: bool  # differs from the default
     secret: bool
     description: str
+    english: bool = True  # the description is still the English of config.py
 
 
 def is_secret(name: str, value: Any) -> bool:
@@ -79,9 +81,20 @@ def setting_rows(settings: Settings) -> list[SettingRow]:
     return rows
 
 
+def in_language(rows: list[SettingRow], language: str) -> list[SettingRow]:
+    """Descriptions from the catalog (settings.po keeps them keyed by the English text, so a
+    description changed in config.py shows in English until it is translated again). Looked up
+    directly, not through the template's ``_()``, which would trust the text as markup."""
+    text = translations(language).gettext
+    return [
+        replace(r, description=text(r.description), english=text(r.description) == r.description)
+        for r in rows
+    ]
+
+
 @router.get("/settings/workspace")
 def workspace(request: Request, ctx: Ctx, user: SourcesReader) -> Response:
-    rows = setting_rows(ctx.settings)
+    rows = in_language(setting_rows(ctx.settings), request.state.language)
     return render(request, "settings/workspace.html", user=user, rows=rows)
 
 
