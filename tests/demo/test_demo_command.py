@@ -1,4 +1,4 @@
-"""`unicx demo` end to end: build the workspace, stream, serve, stop cleanly on SIGTERM."""
+"""`unicx demo` end to end: build the workspace, stream, serve, e-mail, stop cleanly."""
 
 from __future__ import annotations
 
@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 from tests.helpers import bearer, free_port
 from unicx.demo import generate_events
+from unicx.demo.inbox import list_messages
 from unicx.ingest.query import MAX_LIST_LIMIT
 
 T = TypeVar("T")
 DEFAULT_SEED = 7  # `unicx demo --seed` default
+USERS = 15  # history and live events together stay within one page of GET /v1/events
 _SECRET = re.compile(r"secret key\s+(sk_\S+)")
+_LOGIN = re.compile(r"dashboard\s+(http://127\.0\.0\.1:\d+/)\s+login (\S+@\S+) / (\S+)")
 
 
 def _demo(workspace: Path, port: int, users: int) -> list[str]:
@@ -35,6 +39,8 @@ def _demo(workspace: Path, port: int, users: int) -> list[str]:
         str(port),
         "--users",
         str(users),
+        "--nudge-after",
+        "1s",
     ]
 
 
@@ -51,98 +57,67 @@ def _wait_for(probe: Callable[[], T | None], *, timeout: float, what: str, log: 
     raise AssertionError(f"timed out waiting for {what}; demo output:\n{log.read_text()}")
 
 
-def _stored_count(url: str, secret: str) -> int:
-    try:
-        res = httpx.get(
-            f"{url}/v1/events", params={"limit": MAX_LIST_LIMIT}, headers=bearer(secret), timeout=5
-        )
-    except httpx.TransportError:
-        return 0
-    return len(res.json()) if res.status_code == 200 else 0
-
-
-def _demo_segments(url: str, secret: str) -> Callable[[], list[dict[str, Any]] | None]:
-    """The segments once all seven templates are saved and the identity pass has filled them."""
-
-    def probe() -> list[dict[str, Any]] | None:
-        res = httpx.get(f"{url}/v1/segments", headers=bearer(secret), timeout=10)
-        found: list[dict[str, Any]] = res.json()
-        return found if len(found) == 7 and sum(s["size"] for s in found) > 0 else None
-
-    return probe
-
-
-def _demo_journeys(url: str, secret: str) -> Callable[[], dict[str, dict[str, Any]] | None]:
-    """The journeys by name once people have entered the live web journey."""
+def _journeys(url: str, secret: str) -> Callable[[], dict[str, dict[str, Any]] | None]:
+    """The journeys by name once both cart journeys are published."""
 
     def probe() -> dict[str, dict[str, Any]] | None:
         res = httpx.get(f"{url}/v1/journeys", headers=bearer(secret), timeout=10)
         found = {j["name"]: j for j in res.json()}
-        live = found.get("Giỏ hàng bị bỏ quên (web)")
-        return found if live and live["entered"] > 0 else None
+        published = len(found) == 2 and all(j["status"] == "published" for j in found.values())
+        return found if published else None
 
     return probe
 
 
-def _settled(url: str, secret: str, log: Path) -> Callable[[], int | None]:
-    """The count once it is non-zero, unchanged since the last look, and the stream is done."""
-    last = [-1]
-
+def _emails(workspace: Path) -> Callable[[], int | None]:
     def probe() -> int | None:
-        count = _stored_count(url, secret)
-        done = "demo stream sent" in log.read_text()
-        stable, last[0] = count == last[0], count
-        return count if count and stable and done else None
+        return list_messages(workspace).total or None
 
     return probe
 
 
-def test_demo_streams_the_generated_events_and_stops_cleanly(tmp_path: Path) -> None:
-    expected = sum(1 for _ in generate_events(users=40, seed=DEFAULT_SEED))
-    assert expected < MAX_LIST_LIMIT  # one page of GET /v1/events counts them all
+@pytest.mark.slow
+def test_demo_builds_serves_and_emails_abandoned_carts(tmp_path: Path) -> None:
+    expected = {e["messageId"] for e in generate_events(users=USERS, seed=DEFAULT_SEED)}
     workspace, port, log = tmp_path / "demo", free_port(), tmp_path / "demo.log"
+    url = f"http://127.0.0.1:{port}"
     workspace.mkdir()  # a previous demo run's directory: the marker allows wiping it
     (workspace / ".unicx-demo").write_text("previous run")
     (workspace / "stale.txt").write_text("from the previous run")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            _demo(workspace, port, 40), stdout=out, stderr=subprocess.STDOUT, env=_env()
+            _demo(workspace, port, USERS), stdout=out, stderr=subprocess.STDOUT, env=_env()
         )
     try:
         secret = _wait_for(
             lambda: (m := _SECRET.search(log.read_text())) and m.group(1),
-            timeout=20,
+            timeout=30,
             what="the secret key",
             log=log,
         )
-        count = _wait_for(
-            _settled(f"http://127.0.0.1:{port}", secret, log),
-            timeout=30,
-            what="the event count to settle",
-            log=log,
-        )
-        assert count == expected
-        assert f"demo stream sent {expected} events from 40 people" in log.read_text()
+        login = _LOGIN.search(log.read_text())
+        assert login is not None, log.read_text()
+        assert login.group(1) == f"{url}/" and login.group(2) == "admin@localhost"
+        assert len(login.group(3)) >= 12
+        assert "smtp sink   127.0.0.1:" in log.read_text()
         assert not (workspace / "stale.txt").exists()
         assert (workspace / ".unicx-demo").exists()
-        # The stream then saves the lifecycle templates through the API.
-        segments = _wait_for(
-            _demo_segments(f"http://127.0.0.1:{port}", secret),
-            timeout=60,
-            what="the demo segments",
-            log=log,
-        )
-        assert {s["name"] for s in segments} >= {"High-value customers", "One-time buyers"}
-        # A live web journey the events entered people into, and an e-mail draft.
-        # The journey worker enters people on its own ticks, behind the profile updater.
-        journeys = _wait_for(
-            _demo_journeys(f"http://127.0.0.1:{port}", secret),
-            timeout=120,  # an event the updater never resolves holds entries back 60 s
-            what="people to enter the live demo journey",
-            log=log,
-        )
-        assert journeys["Giỏ hàng bị bỏ quên (web)"]["status"] == "published"
-        assert journeys["Giỏ hàng bị bỏ quên (email)"]["status"] == "draft"
+        journeys = _wait_for(_journeys(url, secret), timeout=180, what="the journeys", log=log)
+        assert set(journeys) == {"Giỏ hàng bị bỏ quên (email)", "Giỏ hàng bị bỏ quên (web)"}
+        assert f"demo stream sent {len(expected)} events from {USERS} people" in log.read_text()
+        assert "demo ready in" in log.read_text()
+        segments = httpx.get(f"{url}/v1/segments", headers=bearer(secret), timeout=10).json()
+        assert {"High-value customers", "One-time buyers"} <= {s["name"] for s in segments}
+        stored = httpx.get(
+            f"{url}/v1/events", params={"limit": MAX_LIST_LIMIT}, headers=bearer(secret)
+        ).json()
+        assert expected <= {e["messageId"] for e in stored}
+        # Live shoppers leave carts; a second later the e-mail journey writes to them, through
+        # the demo's SMTP sink, into the demo inbox.
+        _wait_for(_emails(workspace), timeout=180, what="an e-mail in the demo inbox", log=log)
+        (mail,) = list_messages(workspace, limit=1).messages
+        assert "giỏ hàng vẫn đang chờ" in mail.subject
+        assert mail.from_.endswith("<xin-chao@choxinh.example>")
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -150,6 +125,7 @@ def test_demo_streams_the_generated_events_and_stops_cleanly(tmp_path: Path) -> 
     assert code == 0, log.read_text()
 
 
+@pytest.mark.slow  # a CLI process
 def test_demo_refuses_to_wipe_a_directory_it_did_not_create(tmp_path: Path) -> None:
     precious = tmp_path / "precious"
     precious.mkdir()

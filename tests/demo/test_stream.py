@@ -17,6 +17,8 @@ from unicx.demo import generate_events, stream
 from unicx.demo.stream import DemoServerNotReadyError, DemoStreamError, stream_demo_events
 from unicx.workspace import InitResult, init_workspace
 
+pytestmark = pytest.mark.slow  # a real server process
+
 
 @dataclass
 class Running:

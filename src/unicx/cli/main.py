@@ -16,6 +16,7 @@ import typer
 from unicx.cli import (
     audiences,
     common,
+    demo,
     events,
     identity,
     imports,
@@ -68,7 +69,7 @@ app.add_typer(offers.app, name="offers")
 app.add_typer(privacy.audit_app, name="audit")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
-app.command("demo")(serve.demo)
+app.command("demo")(demo.demo)
 app.command("train")(train.train)
 
 

@@ -26,6 +26,8 @@ class Product:
     name: str
     category: str
     price: int
+    name_en: str = ""
+    category_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,49 +44,93 @@ class Abroad:
 
 
 # fmt: off
-_CATEGORIES: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {
-    "FA": ("Thời trang", (
-        ("Áo thun cotton nam cổ tròn", 159_000), ("Áo sơ mi nữ công sở tay dài", 289_000),
-        ("Quần jean nữ ống suông", 399_000), ("Quần kaki nam slim fit", 349_000),
-        ("Váy liền thân hoa nhí", 459_000), ("Áo khoác gió chống nắng", 259_000),
-        ("Áo dài lụa truyền thống", 1_250_000), ("Giày sneaker trắng unisex", 690_000),
-        ("Dép quai ngang thể thao", 129_000), ("Túi xách nữ da PU", 549_000),
-        ("Balo laptop chống nước", 429_000), ("Mũ bảo hiểm nửa đầu", 189_000),
+# category key: (Vietnamese label, English label, ((Vietnamese name, English name, price), ...))
+_CATEGORIES: dict[str, tuple[str, str, tuple[tuple[str, str, int], ...]]] = {
+    "TE": ("Trà", "Tea", (
+        ("Trà ô long Bảo Lộc 200g", "Bao Loc oolong tea 200g", 120_000),
+        ("Trà Shan tuyết cổ thụ Hà Giang 100g", "Ha Giang ancient Shan tuyet tea 100g", 250_000),
+        ("Trà sen Tây Hồ hộp quà", "West Lake lotus tea gift box", 690_000),
+        ("Trà xanh Thái Nguyên 500g", "Thai Nguyen green tea 500g", 180_000),
+        ("Trà lài túi lọc 25 gói", "Jasmine tea bags, 25 pack", 45_000),
+        ("Bộ ấm chén gốm Bát Tràng", "Bat Trang ceramic tea set", 450_000),
+        ("Trà atiso Đà Lạt 100 túi", "Da Lat artichoke tea, 100 bags", 95_000),
+        ("Matcha Nhật Bản 100g", "Japanese matcha 100g", 320_000),
     )),
-    "CO": ("Mỹ phẩm", (
-        ("Sữa rửa mặt trà xanh 150ml", 119_000), ("Kem chống nắng SPF50+ 50ml", 285_000),
-        ("Son kem lì màu đỏ gạch", 199_000), ("Nước tẩy trang micellar 400ml", 169_000),
-        ("Serum vitamin C 30ml", 390_000), ("Mặt nạ giấy nha đam hộp 10 miếng", 99_000),
-        ("Kem dưỡng ẩm ban đêm 50g", 320_000), ("Dầu gội bưởi 300ml", 145_000),
-        ("Phấn nước cushion tông sáng", 350_000), ("Nước hoa hồng không cồn 250ml", 175_000),
-        ("Sữa tắm hương hoa sen 900g", 159_000), ("Bộ cọ trang điểm 12 cây", 229_000),
+    "CF": ("Cà phê", "Coffee", (
+        ("Cà phê rang xay Buôn Ma Thuột 500g", "Buon Ma Thuot ground coffee 500g", 145_000),
+        ("Cà phê hạt Arabica Cầu Đất 1kg", "Cau Dat Arabica beans 1kg", 420_000),
+        ("Cà phê Robusta hạt rang mộc 500g", "Pure roasted Robusta beans 500g", 160_000),
+        ("Cà phê sữa hòa tan 3in1 hộp 20 gói", "3-in-1 instant milk coffee, 20 sachets", 65_000),
+        ("Phin nhôm pha cà phê", "Aluminium coffee phin filter", 35_000),
+        ("Cà phê chồn Weasel 250g", "Weasel coffee 250g", 890_000),
+        ("Cold brew đóng chai 6 chai", "Bottled cold brew, 6 pack", 210_000),
+        ("Máy xay cà phê cầm tay", "Hand coffee grinder", 590_000),
     )),
-    "EL": ("Điện tử", (
-        ("Tai nghe Bluetooth chống ồn", 890_000), ("Sạc dự phòng 20000mAh", 459_000),
-        ("Cáp sạc nhanh USB-C 1m", 89_000), ("Loa Bluetooth mini chống nước", 690_000),
-        ("Đồng hồ thông minh đo nhịp tim", 1_490_000), ("Chuột không dây văn phòng", 199_000),
-        ("Bàn phím cơ RGB", 1_190_000), ("Điện thoại Android 6.7 inch 128GB", 4_990_000),
-        ("Máy tính bảng 10 inch 64GB", 3_690_000), ("Camera wifi an ninh 360 độ", 590_000),
-        ("Ốp lưng điện thoại silicon", 59_000), ("Router wifi 6 băng tần kép", 1_290_000),
+    "BE": ("Bia", "Beer", (
+        ("Bia Hà Nội thùng 24 lon", "Hanoi beer, case of 24 cans", 285_000),
+        ("Bia Sài Gòn Special thùng 24 lon", "Saigon Special beer, case of 24", 395_000),
+        ("Bia thủ công IPA Pasteur Street 4 chai", "Pasteur Street IPA craft beer, 4 bottles",
+         260_000),
+        ("Bia Huda thùng 24 lon", "Huda beer, case of 24 cans", 300_000),
+        ("Bia đen stout thủ công 6 chai", "Craft stout, 6 bottles", 330_000),
+        ("Bia lúa mì Bỉ 4 chai", "Belgian wheat beer, 4 bottles", 240_000),
     )),
-    "GR": ("Thực phẩm", (
-        ("Gạo ST25 túi 5kg", 185_000), ("Cà phê rang xay Buôn Ma Thuột 500g", 145_000),
-        ("Nước mắm Phú Quốc 40 độ đạm 500ml", 79_000), ("Trà ô long Bảo Lộc 200g", 120_000),
-        ("Hạt điều rang muối Bình Phước 500g", 210_000), ("Mì tôm chua cay thùng 30 gói", 115_000),
-        ("Sữa tươi không đường thùng 48 hộp", 379_000), ("Bánh pía sầu riêng Sóc Trăng", 89_000),
-        ("Mật ong hoa cà phê 500ml", 165_000), ("Dầu ăn đậu nành 2 lít", 99_000),
-        ("Khô gà lá chanh 300g", 135_000), ("Trái cây sấy Đà Lạt 500g", 149_000),
+    "WH": ("Rượu whisky", "Whisky", (
+        ("Whisky Scotland single malt 12 năm 700ml", "12-year Scotch single malt 700ml", 1_450_000),
+        ("Whisky Nhật blended 700ml", "Japanese blended whisky 700ml", 1_290_000),
+        ("Bourbon Kentucky 750ml", "Kentucky bourbon 750ml", 890_000),
+        ("Whisky Ireland 700ml", "Irish whiskey 700ml", 760_000),
+        ("Bộ ly whisky pha lê 2 chiếc", "Crystal whisky glasses, set of 2", 350_000),
+        ("Whisky Scotland 18 năm hộp quà", "18-year Scotch gift box", 3_900_000),
     )),
-    "HO": ("Nhà cửa", (
-        ("Nồi cơm điện 1.8 lít", 890_000), ("Chảo chống dính 28cm", 329_000),
-        ("Bộ chăn ga gối cotton 1m8", 799_000), ("Quạt đứng 5 cánh", 590_000),
-        ("Máy lọc không khí 30m²", 2_490_000), ("Bình giữ nhiệt inox 500ml", 179_000),
-        ("Đèn bàn LED chống cận", 259_000), ("Nồi chiên không dầu 5.5 lít", 1_390_000),
-        ("Bộ dao nhà bếp 5 món", 349_000), ("Kệ để giày 5 tầng", 219_000),
-        ("Cây lau nhà xoay 360 độ", 249_000), ("Máy xay sinh tố đa năng", 690_000),
+    "SA": ("Rượu sake", "Sake", (
+        ("Sake Junmai Daiginjo 720ml", "Junmai Daiginjo sake 720ml", 1_150_000),
+        ("Sake Junmai 300ml", "Junmai sake 300ml", 390_000),
+        ("Rượu mơ Umeshu 720ml", "Umeshu plum wine 720ml", 520_000),
+        ("Sake có ga 300ml", "Sparkling sake 300ml", 280_000),
+        ("Bộ chén sake gốm 5 món", "Ceramic sake set, 5 pieces", 420_000),
+    )),
+    "FA": ("Thời trang", "Fashion", (
+        ("Áo thun cotton nam cổ tròn", "Men's cotton crew-neck T-shirt", 159_000),
+        ("Áo sơ mi nữ công sở tay dài", "Women's long-sleeve office shirt", 289_000),
+        ("Quần jean nữ ống suông", "Women's straight-leg jeans", 399_000),
+        ("Váy liền thân hoa nhí", "Floral print dress", 459_000),
+        ("Áo khoác gió chống nắng", "Sun-protection windbreaker", 259_000),
+        ("Áo dài lụa truyền thống", "Traditional silk ao dai", 1_250_000),
+        ("Giày sneaker trắng unisex", "White unisex sneakers", 690_000),
+        ("Túi xách nữ da PU", "Women's PU leather handbag", 549_000),
+        ("Balo laptop chống nước", "Waterproof laptop backpack", 429_000),
+    )),
+    "CO": ("Mỹ phẩm", "Cosmetics", (
+        ("Sữa rửa mặt trà xanh 150ml", "Green tea facial cleanser 150ml", 119_000),
+        ("Kem chống nắng SPF50+ 50ml", "SPF50+ sunscreen 50ml", 285_000),
+        ("Son kem lì màu đỏ gạch", "Brick red matte liquid lipstick", 199_000),
+        ("Nước tẩy trang micellar 400ml", "Micellar cleansing water 400ml", 169_000),
+        ("Serum vitamin C 30ml", "Vitamin C serum 30ml", 390_000),
+        ("Mặt nạ giấy nha đam hộp 10 miếng", "Aloe sheet masks, box of 10", 99_000),
+        ("Kem dưỡng ẩm ban đêm 50g", "Night moisturizer 50g", 320_000),
+        ("Phấn nước cushion tông sáng", "Light-tone cushion foundation", 350_000),
+        ("Dầu gội bưởi 300ml", "Pomelo shampoo 300ml", 145_000),
+    )),
+    "EL": ("Điện tử", "Electronics", (
+        ("Tai nghe Bluetooth chống ồn", "Noise-cancelling Bluetooth headphones", 890_000),
+        ("Sạc dự phòng 20000mAh", "20000mAh power bank", 459_000),
+        ("Cáp sạc nhanh USB-C 1m", "USB-C fast charging cable 1m", 89_000),
+        ("Loa Bluetooth mini chống nước", "Waterproof mini Bluetooth speaker", 690_000),
+        ("Đồng hồ thông minh đo nhịp tim", "Smartwatch with heart-rate sensor", 1_490_000),
+        ("Bàn phím cơ RGB", "RGB mechanical keyboard", 1_190_000),
+        ("Điện thoại Android 6.7 inch 128GB", "6.7-inch Android phone 128GB", 4_990_000),
+        ("Máy tính bảng 10 inch 64GB", "10-inch tablet 64GB", 3_690_000),
+        ("Camera wifi an ninh 360 độ", "360° Wi-Fi security camera", 590_000),
     )),
 }
-CATEGORY_WEIGHTS = (30, 25, 15, 15, 15)  # fashion and beauty dominate Vietnamese e-commerce
+# Fashion and beauty dominate Vietnamese e-commerce; tea and coffee are the repeat buys.
+CATEGORY_WEIGHTS = (12, 12, 8, 5, 4, 22, 22, 15)
+# Categories bought together (a whisky buyer looks at sake and glasses): the second
+# category a person browses besides the favorite.
+AFFINITY = {"Trà": "Cà phê", "Cà phê": "Trà", "Bia": "Rượu whisky", "Rượu whisky": "Rượu sake",
+            "Rượu sake": "Rượu whisky", "Thời trang": "Mỹ phẩm", "Mỹ phẩm": "Thời trang",
+            "Điện tử": "Cà phê"}
 
 FAMILY_NAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
@@ -101,10 +147,12 @@ GIVEN_NAMES = {
           "Nhung", "Phương", "Quỳnh", "Thảo", "Trang", "Vy", "Yến"),
 }
 
-CITIES = (  # (city, weight): the two metropolises carry most online retail
-    ("TP. Hồ Chí Minh", 34), ("Hà Nội", 28), ("Đà Nẵng", 7), ("Hải Phòng", 6), ("Cần Thơ", 5),
-    ("Biên Hòa", 4), ("Nha Trang", 3), ("Huế", 3), ("Vũng Tàu", 2), ("Buôn Ma Thuột", 2),
-    ("Quy Nhơn", 2), ("Thái Nguyên", 2), ("Vinh", 2),
+CITIES = (  # (province or city, weight): the two metropolises carry most online retail
+    ("TP. Hồ Chí Minh", 30), ("Hà Nội", 25), ("Đà Nẵng", 6), ("Hải Phòng", 5), ("Cần Thơ", 4),
+    ("Đồng Nai", 4), ("Bình Dương", 4), ("Khánh Hòa", 3), ("Huế", 3), ("Bà Rịa - Vũng Tàu", 2),
+    ("Đắk Lắk", 2), ("Bình Định", 2), ("Thái Nguyên", 2), ("Nghệ An", 2), ("Quảng Ninh", 2),
+    ("Lâm Đồng", 2), ("Bắc Ninh", 2), ("Thanh Hóa", 2), ("Kiên Giang", 1), ("An Giang", 1),
+    ("Lào Cai", 1), ("Quảng Nam", 1), ("Long An", 1), ("Hà Giang", 1),
 )
 VN_MOBILE_PREFIXES = ("090", "091", "093", "094", "096", "097", "098", "032", "035", "038",
                       "070", "077", "079", "081", "083", "085", "086", "088", "089")
@@ -115,7 +163,20 @@ FOREIGN = (
            (("Emily", "Carter"), ("Michael", "Brooks"), ("Sarah", "Nguyen"))),
     Abroad("Tokyo", "Japan", "Asia/Tokyo", "ja-JP", "+8190", 8,
            (("Yuki", "Tanaka"), ("Haruto", "Sato"), ("Aiko", "Suzuki"))),
+    Abroad("Seoul", "South Korea", "Asia/Seoul", "ko-KR", "+8210", 8,
+           (("Min-jun", "Kim"), ("Seo-yeon", "Park"), ("Ji-ho", "Lee"))),
+    Abroad("Sydney", "Australia", "Australia/Sydney", "en-AU", "+614", 8,
+           (("Olivia", "Smith"), ("Jack", "Wilson"), ("Thao", "Tran"))),
+    Abroad("Paris", "France", "Europe/Paris", "fr-FR", "+336", 8,
+           (("Camille", "Martin"), ("Louis", "Bernard"), ("Linh", "Pham"))),
+    Abroad("London", "United Kingdom", "Europe/London", "en-GB", "+447700", 6,
+           (("Oliver", "Taylor"), ("Amelia", "Brown"), ("Harry", "Evans"))),
+    Abroad("Berlin", "Germany", "Europe/Berlin", "de-DE", "+49151", 8,
+           (("Lukas", "Müller"), ("Anna", "Schmidt"), ("Duc", "Nguyen"))),
+    Abroad("Bangkok", "Thailand", "Asia/Bangkok", "th-TH", "+668", 8,
+           (("Somchai", "Sukjai"), ("Nattaya", "Wongsa"), ("Anan", "Chaiyo"))),
 )
+SHARE_ABROAD = 0.12  # Việt kiều, expats' families and tourists who keep ordering gifts
 
 FREE_MAIL = (("gmail.com", 62), ("yahoo.com.vn", 16), ("outlook.com", 7), ("icloud.com", 5))
 COMPANIES = (  # (name, email domain, tax code, industry, employees): fictional B2B buyers
@@ -180,8 +241,9 @@ TRAFFIC: tuple[tuple[int, str, tuple[str, str, str] | None], ...] = (
     (6, "", ("newsletter", "email", "ban-tin-hang-tuan")),
     (4, "https://coccoc.com/search", None),
 )
-SEARCHES = ("kem chống nắng", "tai nghe bluetooth", "ao thun nam", "nồi chiên không dầu",
-            "gao st25", "son kem", "sạc dự phòng", "vay hoa nhi", "ca phe", "áo dài")
+SEARCHES = ("kem chống nắng", "tai nghe bluetooth", "ao thun nam", "trà ô long", "ca phe phin",
+            "son kem", "sạc dự phòng", "vay hoa nhi", "whisky 12 nam", "sake", "bia thủ công",
+            "áo dài", "matcha")
 PAYMENT_METHODS = (("COD", 45), ("MoMo", 20), ("VNPay", 12), ("ZaloPay", 10), ("card", 8),
                    ("bank_transfer", 5))
 # fmt: on
@@ -189,12 +251,14 @@ PAYMENT_METHODS = (("COD", 45), ("MoMo", 20), ("VNPay", 12), ("ZaloPay", 10), ("
 
 def _products() -> tuple[Product, ...]:
     out: list[Product] = []
-    for prefix, (category, items) in _CATEGORIES.items():
-        for n, (name, price) in enumerate(items, start=1):
+    for prefix, (category, category_en, items) in _CATEGORIES.items():
+        for n, (name, name_en, price) in enumerate(items, start=1):
             pid = str(1000 + len(out) + 1)
-            out.append(Product(pid, f"{prefix}-{n:03d}", name, category, price))
+            sku = f"{prefix}-{n:03d}"
+            out.append(Product(pid, sku, name, category, price, name_en, category_en))
     return tuple(out)
 
 
 PRODUCTS = _products()
-CATEGORIES = tuple(category for category, _ in _CATEGORIES.values())
+CATEGORIES = tuple(category for category, _, _ in _CATEGORIES.values())
+CATEGORIES_EN = {category: english for category, english, _ in _CATEGORIES.values()}

@@ -6,6 +6,7 @@ URL only, ``campaign``; the mobile libraries add ``app``, ``device``, ``os`` and
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -40,16 +41,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
 
 
+@functools.cache  # a handful of products, looked up on every product view
 def product_path(product: c.Product) -> str:
     return f"/san-pham/{slug(product.name)}-{product.product_id}"
 
 
-def item(product: c.Product, quantity: int) -> dict[str, Any]:
-    """A product as it appears in ``products`` arrays of the e-commerce spec v2."""
+def item(product: c.Product, quantity: int, *, english: bool = False) -> dict[str, Any]:
+    """A product as it appears in ``products`` arrays of the e-commerce spec v2, named in the
+    language the shopper reads (the category stays the shop's own, Vietnamese, taxonomy)."""
     return {
         "product_id": product.product_id,
         "sku": product.sku,
-        "name": product.name,
+        "name": product.name_en if english and product.name_en else product.name,
         "category": product.category,
         "price": product.price,
         "quantity": quantity,
@@ -73,6 +76,7 @@ class Emitter:
         self.rng, self.person, self.device, self.state = rng, person, device, state
         self.counters, self.t, self.out = counters, start, out
         self.session_id = int(start.timestamp() * 1000)  # RudderStack's context.sessionId
+        self.pace = 1.0  # scales the reading time between calls (the live demo hurries)
         self.page: dict[str, str] | None = None
         self.campaign: dict[str, str] | None = None
 
@@ -84,7 +88,8 @@ class Emitter:
         event["timestamp"] = self.t.isoformat(timespec="milliseconds")
         event["context"] = self._context()
         self.out.append((self.t, event))
-        self.t += timedelta(seconds=self.rng.uniform(3, 40))  # reading time before the next call
+        # Reading time before the next call.
+        self.t += timedelta(seconds=self.rng.uniform(3, 40) * self.pace)
 
     def track(self, event: str, properties: dict[str, Any]) -> None:
         self.emit("track", event=event, properties=properties)

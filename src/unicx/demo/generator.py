@@ -1,9 +1,11 @@
 """A deterministic, realistic event stream of a Vietnamese omnichannel retailer.
 
-``generate_events(users=300, seed=7)`` simulates 300 people over the last 90 days on the shop's
-website and app: anonymous browsing, sign-ups, cross-device logins, carts, orders, consent and a
-few B2B buyers. The same seed gives the same events, ``messageId`` included, so re-sending a
-stream is idempotent and tests can count on exact numbers. ``now`` only moves the timestamps:
+``generate_events(users=5000, seed=7)`` simulates 5,000 people over the last 12 months on the
+shop's website and apps: anonymous browsing, sign-ups, cross-device logins, carts, orders,
+consent and a few B2B buyers. Regulars come back and buy until they drift away for good, the
+pattern CLV (BG/NBD) and churn models learn from. The same seed gives the same events,
+``messageId`` included, so re-sending a stream is idempotent and tests can count on exact
+numbers. ``now`` only moves the timestamps:
 the number and content of events do not depend on it.
 """
 
@@ -22,7 +24,12 @@ from unicx.demo.people import Device, Person, make_people
 from unicx.demo.session import P_LOGIN_OTHER_DEVICE, Visit
 
 VN = timezone(timedelta(hours=7))  # no DST in Vietnam, so a fixed offset is exact
-PERIOD_DAYS = 90
+PERIOD_DAYS = 365
+MAX_VISITS = 40
+# (mean days between visits drawn from this range, chance of never coming back after a visit,
+#  chance a visit is a shopping trip)
+REGULAR = ((6.0, 20.0), 0.06, 0.3)
+CASUAL = ((20.0, 70.0), 0.4, 0.0)
 # Nothing is emitted in the last hours before `now`, so a visit never ends in the future.
 QUIET_BEFORE_NOW = timedelta(hours=3)
 # Relative traffic per local hour: the lunch break (~12h) and the evening (20-22h) peak.
@@ -99,11 +106,13 @@ def _live(
     starts = _visit_starts(rng, person, end)
     sign_up_at = rng.randrange(len(starts)) if person.registered else -1
     state, seen = PersonState(), set[str]()
+    shop_rate = (REGULAR if person.loyal else CASUAL)[2]
     for i, start in enumerate(starts):
         device = _device_for(rng, person)
         log_in = i == sign_up_at or _logs_in_again(rng, state, device)
         visit = Visit(rng, person, device, state=state, counters=counters, start=start, out=out)
-        visit.run(first_visit=device.anonymous_id not in seen, log_in=log_in)
+        shopping = i > 0 and rng.random() < shop_rate
+        visit.run(first_visit=device.anonymous_id not in seen, log_in=log_in, shopping=shopping)
         seen.add(device.anonymous_id)
 
 
@@ -121,13 +130,16 @@ def _device_for(rng: random.Random, person: Person) -> Device:
 
 
 def _visit_starts(rng: random.Random, person: Person, end: datetime) -> list[datetime]:
-    """Most people come once or twice; a loyal few come back many times after their first.
-
-    People who use both the website and the app are the loyal ones: they come back more.
-    """
-    count = 1 + min(14, int(rng.expovariate(0.7 if len(person.devices) == 1 else 0.3)))
-    first = rng.uniform(0, PERIOD_DAYS)
-    days_ago = [first, *(rng.uniform(0, first) for _ in range(count - 1))]
+    """A first visit any day of the year, then returns at the person's own pace until they
+    stop for good: most casual visitors come once or twice, regulars for months."""
+    (low, high), stop, _ = REGULAR if person.loyal else CASUAL
+    rate = 1 / rng.uniform(low, high)
+    days_ago = [rng.uniform(0, PERIOD_DAYS)]
+    while len(days_ago) < MAX_VISITS and rng.random() >= stop:
+        later = days_ago[-1] - rng.expovariate(rate)
+        if later < 0:
+            break
+        days_ago.append(later)
     zone = ZoneInfo(person.timezone)
     return sorted(_at_local_hour(rng, end, days, zone) for days in days_ago)
 

@@ -46,6 +46,12 @@ class Person:
     registered: bool
     company: tuple[str, str, str, str, int] | None = None
     devices: list[Device] = field(default_factory=list)
+    loyal: bool = False  # a regular: comes back often and buys on many visits
+
+    @property
+    def english(self) -> bool:
+        """Reads the shop in English (product names in events come in English)."""
+        return not self.locale.startswith("vi")
 
     @property
     def vietnamese(self) -> bool:
@@ -91,13 +97,15 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
 
 
 def _person(rng: random.Random, index: int, emails: _Unique, phones: _Unique) -> Person:
-    abroad = rng.choice(c.FOREIGN) if rng.random() < 0.03 else None
+    abroad = rng.choice(c.FOREIGN) if rng.random() < c.SHARE_ABROAD else None
     person = _foreigner(rng, index, abroad) if abroad else _vietnamese(rng, index)
     company = rng.choice(c.COMPANIES) if person.vietnamese and rng.random() < 0.04 else None
     person.company = company
     person.email = emails.take(lambda attempt: _email(rng, person, company, attempt))
     person.phone = phones.take(lambda _: _phone(rng, abroad))
     person.devices = _devices(rng, person)
+    # People on both the website and the app are more often the regulars.
+    person.loyal = rng.random() < (0.45 if len(person.devices) > 1 else 0.2)
     return person
 
 

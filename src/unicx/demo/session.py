@@ -15,6 +15,8 @@ from unicx.demo.people import fold
 BOUNCE = {"web": 0.55, "ios": 0.45, "android": 0.45}
 P_ADD, P_CART_VIEW, P_CHECKOUT, P_ORDER = 0.28, 0.75, 0.55, 0.58
 P_LOGIN_OTHER_DEVICE = 0.7
+# A shopping visit (a regular coming back to buy) skips the funnel's early exits.
+P_SHOP_CHECKOUT, P_SHOP_ORDER = 0.9, 0.85
 FREE_SHIPPING_FROM, SHIPPING_FEE = 499_000, 30_000
 COUPON, COUPON_VALUE, COUPON_FROM = "GIAM50K", 50_000, 300_000
 _BY_CATEGORY = {cat: [p for p in c.PRODUCTS if p.category == cat] for cat in c.CATEGORIES}
@@ -27,24 +29,39 @@ class Visit(Emitter):
     cart: list[tuple[c.Product, int]]
     cart_id: str | None
 
-    def run(self, *, first_visit: bool, log_in: bool) -> None:
+    def run(self, *, first_visit: bool, log_in: bool, shopping: bool = False) -> None:
+        """One visit; ``shopping``: the person came to buy (no bounce, a cart, most order)."""
         self.viewed, self.cart, self.cart_id = [], [], None
         self._arrive(first_visit)
         if first_visit and self.rng.random() < 0.6:
             self._consent()
         if log_in and self.device.anonymous_id not in self.state.logged_in:
             self._log_in()
-        if self.rng.random() < BOUNCE[self.device.platform]:
+        if not shopping and self.rng.random() < BOUNCE[self.device.platform]:
             return
-        self._browse()
-        if self.rng.random() >= P_ADD:
+        self._browse(short=shopping)
+        if not shopping and self.rng.random() >= P_ADD:
             return
         self._add_to_cart()
         if self.rng.random() < P_CART_VIEW:
             self.show("Cart", "/gio-hang", "Giỏ hàng")
             self.track("Cart Viewed", {"cart_id": self.cart_id, "products": self._items()})
-        if self.rng.random() < P_CHECKOUT:
-            self._checkout()
+        if self.rng.random() < (P_SHOP_CHECKOUT if shopping else P_CHECKOUT):
+            self._checkout(P_SHOP_ORDER if shopping else P_ORDER)
+
+    def cart_visit(self, *, buy: bool) -> None:
+        """The live demo's visit: log in, look, put something in the cart, then buy or leave
+        (a journey nudges those who leave)."""
+        self.viewed, self.cart, self.cart_id = [], [], None
+        self._arrive(first_visit=False)
+        if self.device.anonymous_id not in self.state.logged_in:
+            self._log_in()
+        self._browse(short=True)
+        self._add_to_cart()
+        self.show("Cart", "/gio-hang", "Giỏ hàng")
+        self.track("Cart Viewed", {"cart_id": self.cart_id, "products": self._items()})
+        if buy:
+            self._checkout(1.0)
 
     def _arrive(self, first_visit: bool) -> None:
         if self.device.app is None:
@@ -139,23 +156,30 @@ class Visit(Emitter):
         return f"{phone[:4]} {phone[4:7]} {phone[7:]}"
 
     def _choose(self) -> c.Product:
-        pool = _BY_CATEGORY[self.person.favorite] if self.rng.random() < 0.7 else c.PRODUCTS
-        return self.rng.choice(pool)
+        roll, favorite = self.rng.random(), self.person.favorite
+        if roll < 0.6:
+            return self.rng.choice(_BY_CATEGORY[favorite])
+        if roll < 0.8:  # what goes with it: coffee with tea, sake with whisky
+            return self.rng.choice(_BY_CATEGORY[c.AFFINITY[favorite]])
+        return self.rng.choice(c.PRODUCTS)
 
     def _view_product(self, product: c.Product, **page: Any) -> None:
         path = product_path(product)
         self.show("Product", path, product.name, extra={"product_id": product.product_id}, **page)
         self.viewed.append(product)
-        props = {**item(product, 1), "currency": "VND", "url": c.SHOP_URL + path}
+        props = {**self._item(product, 1), "currency": "VND", "url": c.SHOP_URL + path}
         del props["quantity"]
         self.track("Product Viewed", props)
 
-    def _browse(self) -> None:
-        if self.rng.random() < 0.15:
+    def _item(self, product: c.Product, quantity: int) -> dict[str, Any]:
+        return item(product, quantity, english=self.person.english)
+
+    def _browse(self, *, short: bool = False) -> None:
+        if not short and self.rng.random() < 0.15:
             query = self.rng.choice(c.SEARCHES)
             self.show("Search", "/tim-kiem", "Tìm kiếm", search=f"?q={query.replace(' ', '+')}")
             self.track("Products Searched", {"query": query})
-        for _ in range(1 + min(4, int(self.rng.expovariate(0.8)))):
+        for _ in range(1 if short else 1 + min(4, int(self.rng.expovariate(0.8)))):
             if self.rng.random() < 0.25:
                 category = self.rng.choice(c.CATEGORIES)
                 self.show("Category", f"/danh-muc/{slug(category)}", category)
@@ -172,7 +196,7 @@ class Visit(Emitter):
             self.cart.append((product, quantity))
             self.track(
                 "Product Added",
-                {"cart_id": self.cart_id, "currency": "VND", **item(product, quantity)},
+                {"cart_id": self.cart_id, "currency": "VND", **self._item(product, quantity)},
             )
 
     def _quantity(self) -> int:
@@ -181,9 +205,9 @@ class Visit(Emitter):
         return self.rng.choices((1, 2, 3), weights=(80, 15, 5))[0]
 
     def _items(self) -> list[dict[str, Any]]:
-        return [item(product, quantity) for product, quantity in self.cart]
+        return [self._item(product, quantity) for product, quantity in self.cart]
 
-    def _checkout(self) -> None:
+    def _checkout(self, p_order: float) -> None:
         if self.device.anonymous_id not in self.state.logged_in:
             if self.person.registered:
                 self._log_in()
@@ -198,7 +222,7 @@ class Visit(Emitter):
         }
         self.show("Checkout", "/thanh-toan", "Thanh toán")
         self.track("Checkout Started", {**order, "value": order["total"]})
-        if self.rng.random() < P_ORDER:
+        if self.rng.random() < p_order:
             self._complete(order)
 
     def _totals(self) -> dict[str, Any]:

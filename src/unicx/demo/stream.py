@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -18,10 +20,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from unicx.config import Settings
 from unicx.demo.envelope import Event
-from unicx.demo.generator import batches, generate_events, summarize
+from unicx.demo.generator import generate_events, summarize
 from unicx.errors import UnicxError
 
-BATCH_SIZE = 100
+# The history goes in large batches (under the 500 KB Segment limit) from a few senders at
+# once: the server's group commit then writes several requests per flush.
+HISTORY_BATCH_BYTES = 400 * 1024
+HISTORY_BATCH_EVENTS = 500
+SENDERS = 4
 READY_TIMEOUT_S = 60.0
 # The writer answers 503 when its queue is full; a short backoff is what SDKs do too.
 RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
@@ -62,11 +68,40 @@ def stream_demo_events(
     ready_timeout: float = READY_TIMEOUT_S,
 ) -> int:
     """POST the generated stream to /v1/batch once the server is up; return the events sent."""
-    out = console or Console()
-    # httpx logs every request at INFO; 100-event batches would bury the progress bar.
+    return _stream(
+        server_url(settings),
+        write_key=write_key,
+        users=users,
+        seed=seed,
+        console=console or Console(),
+        ready_timeout=ready_timeout,
+    )
+
+
+def send_history(url: str, *, write_key: str, users: int, seed: int) -> str | None:
+    """``stream_demo_events`` for a child process (`unicx demo` runs it in one, so the server
+    keeps its own interpreter lock): None, or why the stream stopped."""
+    try:
+        _stream(url, write_key=write_key, users=users, seed=seed, console=Console())
+    except UnicxError as exc:
+        return exc.message
+    return None
+
+
+def _stream(
+    url: str,
+    *,
+    write_key: str,
+    users: int,
+    seed: int,
+    console: Console,
+    ready_timeout: float = READY_TIMEOUT_S,
+) -> int:
+    out = console
+    # httpx logs every request at INFO; that would bury the progress bar.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     events = list(generate_events(users=users, seed=seed))
-    with httpx.Client(base_url=server_url(settings), timeout=30.0) as client:
+    with httpx.Client(base_url=url, timeout=30.0) as client:
         wait_until_ready(client, timeout=ready_timeout)
         _send_all(client, events, auth=httpx.BasicAuth(write_key, ""), console=out)
     totals = summarize(events)
@@ -107,15 +142,43 @@ def _send_all(
     )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("sending demo events", total=len(events))
-        for index, batch in enumerate(batches(events, BATCH_SIZE)):
-            _post_batch(client, batch, auth=auth, first_index=index * BATCH_SIZE)
-            progress.advance(task, len(batch))
+
+        def send(chunk: tuple[int, list[bytes]]) -> None:
+            first, encoded = chunk
+            body = b'{"batch":[' + b",".join(encoded) + b"]}"
+            _post_body(client, body, auth=auth, first_index=first)
+            progress.advance(task, len(encoded))
+
+        with ThreadPoolExecutor(SENDERS, thread_name_prefix="demo-send") as pool:
+            # list(): the first failed batch raises here, with its events named.
+            list(pool.map(send, _chunks(events)))
 
 
-def _post_batch(
-    client: httpx.Client, batch: list[Event], *, auth: httpx.Auth, first_index: int
+def _chunks(events: list[Event]) -> Iterator[tuple[int, list[bytes]]]:
+    """(index of the first event, encoded events) of at most HISTORY_BATCH_BYTES each."""
+    chunk: list[bytes] = []
+    first = size = 0
+    for index, event in enumerate(events):
+        encoded = orjson.dumps(event)
+        if chunk and (
+            size + len(encoded) > HISTORY_BATCH_BYTES or len(chunk) >= HISTORY_BATCH_EVENTS
+        ):
+            yield first, chunk
+            chunk, first, size = [], index, 0
+        chunk.append(encoded)
+        size += len(encoded) + 1
+    if chunk:
+        yield first, chunk
+
+
+def post_batch(
+    client: httpx.Client, batch: list[Event], *, auth: httpx.Auth, first_index: int = 0
 ) -> None:
-    body = orjson.dumps({"batch": batch})
+    """One /v1/batch request, retried while the server says it is busy (503)."""
+    _post_body(client, orjson.dumps({"batch": batch}), auth=auth, first_index=first_index)
+
+
+def _post_body(client: httpx.Client, body: bytes, *, auth: httpx.Auth, first_index: int) -> None:
     response = _post(client, body, auth)
     for delay in RETRY_DELAYS_S:
         if response.status_code != 503:
