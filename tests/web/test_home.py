@@ -73,7 +73,8 @@ def _stage(**over: object) -> StageStatus:
 
 def test_stage_badges() -> None:
     assert lag_tone(_stage(lag_s=None)) == "" and lag_tone(_stage(lag_s=2.0)) == "ok"
-    assert lag_tone(_stage(lag_s=60.0)) == "warn" and lag_tone(_stage(lag_s=9999.0)) == "bad"
+    assert lag_tone(_stage(lag_s=12.0)) == "ok" and lag_tone(_stage(lag_s=60.0)) == "warn"
+    assert lag_tone(_stage(lag_s=9999.0)) == "bad"
     assert lag_tone(_stage(lag_s=50.0, interval_s=60.0)) == "ok"  # within its own rhythm
     failing, recovered = stage_rows([
         _stage(errors=1, last_error="boom", last_error_at=200.0, last_ok_at=100.0),

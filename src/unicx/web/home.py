@@ -149,7 +149,7 @@ def lag_tone(stage: StageStatus) -> str:
     """Behind by a few of its own intervals is normal; far more is worth a look."""
     if stage.lag_s is None:
         return ""
-    usual = max(10.0, 3 * (stage.interval_s or 0))
+    usual = max(30.0, 3 * (stage.interval_s or 0))
     if stage.lag_s <= usual:
         return "ok"
     return "warn" if stage.lag_s <= max(120.0, 10 * usual) else "bad"
