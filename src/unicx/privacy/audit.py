@@ -34,8 +34,10 @@ def list_audit(
     limit: int = 100,
     since: datetime | None = None,
     action: str | None = None,
+    offset: int = 0,
 ) -> list[AuditEntry]:
-    """Newest entries first, optionally only at/after ``since`` or of one ``action``."""
+    """Newest entries first, optionally only at/after ``since`` or of one ``action``; ``offset``
+    skips that many (the dashboard pages through the log)."""
     where: list[str] = []
     params: list[Any] = []
     if since is not None:
@@ -45,10 +47,11 @@ def list_audit(
         where.append("action = ?")
         params.append(action)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    params.append(max(1, min(limit, MAX_AUDIT_PAGE)))
+    params += [max(1, min(limit, MAX_AUDIT_PAGE)), max(0, offset)]
     with store.session() as s:
         rows = s.fetch_dicts(
-            f"SELECT * FROM audit_log {clause} ORDER BY occurred_at DESC, audit_id LIMIT ?",
+            f"SELECT * FROM audit_log {clause} "
+            "ORDER BY occurred_at DESC, audit_id LIMIT ? OFFSET ?",
             params,
             step="audit.list",
         )
