@@ -41,6 +41,15 @@ class JourneyPublic(JourneyRow):
     entered_version: int = Field(description="The version new entrants get")
 
 
+class JourneyVersion(BaseModel):
+    """One saved definition of a journey."""
+
+    version: int
+    created_at: datetime
+    published_at: datetime | None = Field(description="When it first went live, if ever")
+    nodes: int
+
+
 class JourneyValidation(BaseModel):
     valid: bool
     nodes: int
@@ -84,6 +93,15 @@ class GoalConversion(BaseModel):
     holdout: GroupConversion
     median_time_to_convert_s: float | None
     uplift: Uplift | None
+
+
+class BranchConversion(BaseModel):
+    """Goal conversion of the people messaged who left a node by one outcome."""
+
+    node_id: str
+    outcome: str
+    people: int
+    converted: int
 
 
 class StageConversion(BaseModel):
