@@ -75,6 +75,8 @@ def glyph(node: object) -> str:
         return "A/B"
     if isinstance(node, jd.MessageNode):
         return node.channel
+    if isinstance(node, jd.ExitNode):
+        return ""
     words: dict[type, str] = {jd.WebhookNode: "webhook", jd.SetTraitNode: "trait"}
     words[jd.ListNode] = "list"
     return words.get(type(node), "→")

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-COLUMN = 190  # horizontal distance between depths
+COLUMN = 184  # horizontal distance between depths
 ROW = 124  # height of one node slot: the shape and its two lines of text below
-LANE_GUTTER = 112  # the lane labels on the left
+LANE_GUTTER = 100  # the lane labels on the left
 PAD = 28
-SHAPE_TOP = 22  # the shape's centre, from the slot's top
+CENTRE = 60  # every shape's centre, from its slot's top (so edges between a row run level)
 # Half width and half height of each kind's shape (the edges meet the shape's sides).
 HALF: dict[str, tuple[int, int]] = {
     "entry": (62, 20),
@@ -185,7 +185,7 @@ def _place(
         cell = (lane[node] or "", depth[node])
         slot[node] = used.get(cell, 0)
         used[cell] = slot[node] + 1
-    bands, top = [], PAD
+    bands, top = [], 0
     for name in names or [""]:
         rows = max((n for (ln, _), n in used.items() if ln == name), default=1)
         bands.append(Lane(name, top, rows * ROW))
@@ -197,7 +197,7 @@ def _place(
             node,
             kind[node],
             left + depth[node] * COLUMN,
-            band_y[lane[node] or ""] + slot[node] * ROW + SHAPE_TOP + HALF[kind[node]][1],
+            band_y[lane[node] or ""] + slot[node] * ROW + CENTRE,
             *HALF[kind[node]],
             depth[node],
             lane[node],
@@ -221,9 +221,13 @@ def route(a: Box, b: Box, key: str) -> Path:
         c1, c2 = (x1, low), (x2, low)
         back = True
     d = f"M{x1},{y1} C{c1[0]},{c1[1]} {c2[0]},{c2[1]} {x2},{y2}"
-    # The curve's middle (t = 1/2 of the cubic Bézier) carries the label.
-    mx = (x1 + 3 * c1[0] + 3 * c2[0] + x2) // 8
-    my = (y1 + 3 * c1[1] + 3 * c2[1] + y2) // 8
+    # The label sits on the curve: at its middle when it runs level or loops back; three
+    # quarters along when it climbs or drops, clear of the text under the node it leaves.
+    weights = (1, 3, 3, 1) if back or y1 == y2 else (1, 9, 27, 27)
+    mx, my = (
+        sum(w * p for w, p in zip(weights, axis, strict=True)) // sum(weights)
+        for axis in ((x1, c1[0], c2[0], x2), (y1, c1[1], c2[1], y2))
+    )
     return Path(a.id, b.id, key, d, mx, my - 6, back)
 
 
