@@ -100,6 +100,12 @@ def test_list_and_canvas_show_live_numbers_in_both_languages(
         assert "12" in svg  # the people entering, waiting in the first wait
         assert page.text.count("<tr>") >= nodes  # the table under the canvas
     assert ">Versions<" in client.get(f"/journeys/{jid}?lang=en").text
+    # Where would one of them go (named by user id)?
+    params = {"run": "1", "audience": "1", "people": "profile", "profile": "u3", "lang": "en",
+              "start": "2026-12-24T09:00", "days": "3", "events": "", "condition_rate": "50",
+              "seed": "7"}  # fmt: skip
+    one = client.get(f"/journeys/{jid}/simulate", params=params)
+    assert one.status_code == 200 and "People: 1 · days simulated: 3" in one.text
 
 
 def test_status_actions_through_the_page(dashboard: Dashboard, workspace: Workspace) -> None:
@@ -160,7 +166,7 @@ def test_post_without_csrf_token_is_refused(dashboard: Dashboard, workspace: Wor
     ("field", "value"),
     [("audience", "lots"), ("audience", "0"), ("days", "-3"), ("start", "yesterday"),
      ("events", "Order Completed"), ("events", "Order Completed = 250"), ("condition_rate", "150"),
-     ("seed", "-1")],
+     ("seed", "-1"), ("profile", "nobody@example.com")],
 )  # fmt: skip
 def test_simulate_bad_input_is_shown_at_its_field(
     dashboard: Dashboard, workspace: Workspace, field: str, value: str
@@ -172,6 +178,8 @@ def test_simulate_bad_input_is_shown_at_its_field(
     good = {"run": "1", "audience": "200", "people": "generated", "start": "2026-12-24T09:00",
             "days": "10", "events": "Order Completed = 30", "condition_rate": "50",
             "seed": "7"}  # fmt: skip
+    if field == "profile":
+        good["people"] = "profile"
     res = client.get(f"/journeys/{jid}/simulate", params={**good, field: value})
     assert res.status_code == 400
     assert f'id="{field}" ' in res.text and f'aria-describedby="{field}-error"' in res.text
@@ -186,9 +194,9 @@ def test_simulate_draws_where_people_would_go(dashboard: Dashboard, workspace: W
               "condition_rate": "50", "seed": "7", "lang": "en"}  # fmt: skip
     res = client.get(f"/journeys/{jid}/simulate", params=params)
     assert res.status_code == 200, res.text
-    assert "Where 500 people would go in 10 days" in res.text
+    assert "People: 500 · days simulated: 10" in res.text
     svg = res.text[res.text.index("<svg") : res.text.index("</svg>")]
     assert len(re.findall(r'data-node="', svg)) == len(CART_ABANDONMENT["nodes"]) + 2
     assert "500 in" in svg  # everyone enters
     vi = client.get(f"/journeys/{jid}/simulate", params={**params, "lang": "vi"})
-    assert vi.status_code == 200 and "500 người" in vi.text
+    assert vi.status_code == 200 and "Số người: 500" in vi.text
