@@ -200,3 +200,23 @@ def test_simulate_draws_where_people_would_go(dashboard: Dashboard, workspace: W
     assert "500 in" in svg  # everyone enters
     vi = client.get(f"/journeys/{jid}/simulate", params={**params, "lang": "vi"})
     assert vi.status_code == 200 and "Số người: 500" in vi.text
+
+
+def test_versions_are_listed_and_each_can_be_drawn(
+    dashboard: Dashboard, workspace: Workspace
+) -> None:
+    jid = _create(dashboard, workspace)
+    second = copy.deepcopy(CART_ABANDONMENT)
+    second["nodes"]["wait_1h"]["for"] = "2h"
+    res = dashboard.client.put(
+        f"/v1/journeys/{jid}", headers=bearer(workspace.secret_key), json={"definition": second}
+    )
+    assert res.status_code == 200, res.text
+    client = dashboard.sign_in(Role.marketer)
+    page = client.get(f"/journeys/{jid}?lang=en").text
+    assert f'href="/journeys/{jid}?version=1"' in page and "Publish version 2" in page
+    assert ">2h<" in page  # the latest version is drawn by default
+    first = client.get(f"/journeys/{jid}?version=1&lang=en")
+    assert first.status_code == 200 and ">1h<" in first.text
+    assert "Journey map, version 1" in first.text
+    assert client.get(f"/journeys/{jid}?version=9").status_code == 404
