@@ -723,6 +723,9 @@ def test_migrate_body_names_the_field(api: Api, body: dict[str, Any], field: str
         ),
         ({"definition": BASE, "seed": 10**30}, "seed", 400),
         ({"definition": BASE, "condition_rate": -0.1}, "condition_rate", 400),
+        ({"definition": BASE, "generated": True, "profiles": ["p1"]}, "profiles", 400),
+        ({"definition": BASE, "profiles": [""]}, "profiles.0", 400),
+        ({"definition": BASE, "profiles": ["p"] * 1001}, "profiles", 400),
         (
             {"definition": with_node("wait", {"type": "wait", "for": "0s", "next": "email"})},
             "nodes.wait.for",

@@ -73,6 +73,7 @@ STATS: dict[str, Callable[[Session, str], object]] = {
     "stats_engagement": analytics.engagement,
     "stats_stages": analytics.stages,
     "stats_goal_conversion": analytics.goal_conversion,
+    "stats_branches": analytics.branches,
 }
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from unicx.journeys.models import (
+    BranchConversion,
     GoalConversion,
     GroupConversion,
     JourneyStats,
@@ -122,6 +123,36 @@ def goal_conversion(s: Session, journey_id: str) -> GoalConversion:
         median_time_to_convert_s=float(median_s) if median_s is not None else None,
         uplift=_uplift(n_t, c_t, n_h, c_h) if n_t and n_h else None,
     )
+
+
+def branches(s: Session, journey_id: str) -> list[BranchConversion]:
+    """Per node and outcome (yes, no, an A/B branch, timeout…): the people messaged (not the
+    holdout, among runs with a goal) who left that way, and how many of them converted."""
+    rows = s.fetchall(
+        "SELECT st.node_id, st.outcome, count(DISTINCT st.run_id), "
+        "count(DISTINCT st.run_id) FILTER (WHERE r.goal_at IS NOT NULL) "
+        "FROM journey_steps st JOIN journey_runs r USING (run_id) "
+        "WHERE st.journey_id = ? AND NOT r.holdout AND r.goal_until IS NOT NULL "
+        "GROUP BY ALL ORDER BY 1, 2",
+        [journey_id],
+        step="journeys.stats_branches",
+    )
+    return [
+        BranchConversion(node_id=str(n), outcome=str(o), people=int(p), converted=int(c))
+        for n, o, p, c in rows
+    ]
+
+
+def branch_conversion(store: Store, ref: str) -> list[BranchConversion]:
+    journey_id = JourneyService(store).get(ref).journey_id
+    with store.session() as s:
+        return branches(s, journey_id)
+
+
+def goals(store: Store, journey_ids: list[str]) -> dict[str, GoalConversion]:
+    """Goal conversion and uplift vs holdout of several journeys (a list page)."""
+    with store.session() as s:
+        return {jid: goal_conversion(s, jid) for jid in journey_ids}
 
 
 def _group(people: int, converted: int) -> GroupConversion:

@@ -41,6 +41,15 @@ class JourneyPublic(JourneyRow):
     entered_version: int = Field(description="The version new entrants get")
 
 
+class JourneyVersion(BaseModel):
+    """One saved definition of a journey."""
+
+    version: int
+    created_at: datetime
+    published_at: datetime | None = Field(description="When it first went live, if ever")
+    nodes: int
+
+
 class JourneyValidation(BaseModel):
     valid: bool
     nodes: int
@@ -86,6 +95,15 @@ class GoalConversion(BaseModel):
     uplift: Uplift | None
 
 
+class BranchConversion(BaseModel):
+    """Goal conversion of the people messaged who left a node by one outcome."""
+
+    node_id: str
+    outcome: str
+    people: int
+    converted: int
+
+
 class StageConversion(BaseModel):
     stage: str
     people: int
@@ -115,6 +133,11 @@ class SimulationRequest(BaseModel):
     journey: str | None = Field(default=None, max_length=200, description="a saved journey")
     audience: int = Field(default=1000, ge=1, le=100_000, description="People to simulate")
     generated: bool = Field(default=False, description="Made-up people instead of a sample")
+    profiles: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="These profiles (profile ids) instead of a sample: where would they go",
+    )
     days: float = Field(default=30, gt=0, le=366, description="Simulated horizon")
     event_rates: dict[EventName, Rate] = Field(
         default_factory=dict,

@@ -15,6 +15,7 @@ from unicx.journeys.models import (
     JourneyPublic,
     JourneySummary,
     JourneyValidation,
+    JourneyVersion,
     MigrationResult,
 )
 from unicx.journeys.validate import validate
@@ -116,6 +117,36 @@ class JourneyService:
     def get(self, ref: str) -> JourneyPublic:
         with self.store.session() as s:
             return self._public(s, self._row(s, ref))
+
+    def versions(self, ref: str) -> list[JourneyVersion]:
+        """Every saved version of a journey, newest first."""
+        with self.store.session() as s:
+            jid = self._row(s, ref)["journey_id"]
+            rows = s.fetch_dicts(
+                "SELECT version, created_at, published_at, definition FROM journey_versions "
+                "WHERE journey_id = ? ORDER BY version DESC",
+                [jid],
+                step="journeys.versions",
+            )
+        return [
+            JourneyVersion(**{k: v for k, v in row.items() if k != "definition"},
+                           nodes=len(json.loads(str(row["definition"])).get("nodes") or {}))
+            for row in rows
+        ]  # fmt: skip
+
+    def definition(self, ref: str, version: int) -> dict[str, Any]:
+        """The definition saved as ``version`` of a journey."""
+        with self.store.session() as s:
+            jid = self._row(s, ref)["journey_id"]
+            row = s.fetchone(
+                "SELECT definition FROM journey_versions WHERE journey_id = ? AND version = ?",
+                [jid, version],
+                step="journeys.version_definition",
+            )
+        if row is None:
+            raise NotFoundError(f"journey has no version {version}")
+        loaded: dict[str, Any] = json.loads(str(row[0]))
+        return loaded
 
     def list(self) -> list[JourneySummary]:
         with self.store.session() as s:

@@ -1,5 +1,6 @@
-"""Dry runs: a definition over a sampled (real profiles) or generated audience with a
-simulated clock, through the same state machine the worker uses. Nothing is written or sent.
+"""Dry runs: a definition over given profiles, a sample of real ones or a generated audience,
+with a simulated clock, through the same state machine the worker uses. Nothing is written or
+sent.
 
 Events people may do during the journey are drawn from ``event_rates`` (probability that a
 person does the event at some point within the horizon, at a uniform time), so waits for an
@@ -31,6 +32,8 @@ Event = tuple[datetime, str, str]  # (time, profile, event name): heap order is 
 
 
 def _audience(store: Store, defn: jd.JourneyDefinition, req: SimulationRequest) -> list[str]:
+    if req.profiles:
+        return list(dict.fromkeys(req.profiles))
     if req.generated:
         return [f"sim-{i:06d}" for i in range(req.audience)]
     with store.session() as s:
@@ -70,6 +73,9 @@ def simulate(
 
 
 def _definition(store: Store, req: SimulationRequest, *, now: datetime) -> jd.JourneyDefinition:
+    if req.profiles and req.generated:
+        message = "give 'profiles' or 'generated', not both"
+        raise ValidationError(message, issues=[FieldIssue("profiles", "one_of", message)])
     if (req.definition is None) == (req.journey is None):
         message = "give exactly one of 'definition' or 'journey'"
         raise ValidationError(message, issues=[FieldIssue("definition", "one_of", message)])

@@ -12,12 +12,22 @@ from unicx.api.context import AppContext
 from unicx.auth.login_limit import LoginLimiter
 from unicx.config import Settings
 from unicx.demo import DEMO_MARKER
-from unicx.web import assets, demo_inbox, errors, home, login, reports, segments, settings
+from unicx.web import (
+    assets,
+    demo_inbox,
+    errors,
+    home,
+    journeys,
+    login,
+    reports,
+    segments,
+    settings,
+)  # fmt: skip
 from unicx.web.deps import check_csrf
 from unicx.web.security import WebHeaders
 
 # Each area's router (pages under its root, see unicx.web.nav); the order is the navigation's.
-PAGES = (login, home, segments, reports, settings, demo_inbox)
+PAGES = (login, home, segments, reports, journeys, settings, demo_inbox)
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
