@@ -17,10 +17,13 @@ def message_log(
     journey: str | None = None,
     channel: str | None = None,
     status: str | None = None,
+    reason: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[MessagePublic]:
+    """Newest first; ``reason`` matches part of why a message was not sent (any case)."""
     with store.session() as s:
         rows = s.fetch_dicts(
             "SELECT m.message_id, m.profile_id, m.channel, m.category, m.journey_id, m.node_id, "
@@ -31,18 +34,21 @@ def message_log(
             "LEFT JOIN journeys j ON j.journey_id = m.journey_id "
             "WHERE ($p IS NULL OR m.profile_id = $p) AND ($c IS NULL OR m.channel = $c) "
             "AND ($s IS NULL OR m.status = $s) "
+            "AND ($r IS NULL OR contains(lower(coalesce(m.reason, '')), lower($r))) "
             "AND ($j IS NULL OR m.journey_id = $j OR lower(j.name) = lower($j)) "
             "AND ($after::TIMESTAMPTZ IS NULL OR m.created_at >= $after) "
             "AND ($before::TIMESTAMPTZ IS NULL OR m.created_at < $before) "
-            "ORDER BY m.created_at DESC, m.message_id LIMIT $limit",
+            "ORDER BY m.created_at DESC, m.message_id LIMIT $limit OFFSET $offset",
             {
                 "p": profile_id,
                 "c": channel,
                 "s": status,
+                "r": reason,
                 "j": journey,
                 "after": created_after,
                 "before": created_before,
                 "limit": limit,
+                "offset": max(0, offset),
             },
             step="messages.log",
         )
