@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -36,6 +37,31 @@ FIELDS = ("name", "placement", "channel", "description", "eligibility", "priorit
 NEED_PROFILE = "need_profile"  # the page words it in the reader's language
 EMPTY = {"channel": "web", "locale": "vi", "priority": "0", "weight": "1", "template": "",
          "name": "", "placement": "", "description": "", "eligibility": ""}  # fmt: skip
+
+
+class _Text(HTMLParser):
+    """The words of rendered HTML, blocks on their own lines (the page shows the preview as
+    text: the offer's own markup never runs inside the dashboard)."""
+
+    BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "ul", "ol"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _now() -> datetime:
@@ -84,7 +110,7 @@ def _page(request: Request, ctx: Ctx, user: WebUser, **extra: Any) -> Response:
     extra.setdefault("form", dict(EMPTY))
     extra.setdefault("errors", {})
     return render(request, "models/offers.html", user=user, tabs=tabs(request, user, TABS),
-                  offers=offers, **extra)  # fmt: skip
+                  offers=offers, text_of=text_of, **extra)  # fmt: skip
 
 
 def _preview(
