@@ -38,7 +38,8 @@ def message_log(
     offset: int = 0,
 ) -> list[MessagePublic]:
     """Messages matching every filter given, newest first: ``journey`` is an id or a name
-    (any case), ``reason`` the reason a message was not sent (consent, quiet_hours, …)."""
+    (any case), ``reason`` part of the reason a message was not sent (consent, quiet_hours, …;
+    any case)."""
     with store.session() as s:
         rows = s.fetch_dicts(
             "SELECT m.message_id, m.profile_id, m.channel, m.category, m.journey_id, m.node_id, "
@@ -48,7 +49,8 @@ def message_log(
             "WHERE e.message_id = m.message_id) AS history FROM messages m "
             "LEFT JOIN journeys j ON j.journey_id = m.journey_id "
             "WHERE ($p IS NULL OR m.profile_id = $p) AND ($c IS NULL OR m.channel = $c) "
-            "AND ($s IS NULL OR m.status = $s) AND ($r IS NULL OR m.reason = $r) "
+            "AND ($s IS NULL OR m.status = $s) "
+            "AND ($r IS NULL OR contains(lower(coalesce(m.reason, '')), lower($r))) "
             "AND ($j IS NULL OR m.journey_id = $j OR lower(j.name) = lower($j)) "
             "AND ($after::TIMESTAMPTZ IS NULL OR m.created_at >= $after) "
             "AND ($before::TIMESTAMPTZ IS NULL OR m.created_at < $before) "
@@ -62,7 +64,7 @@ def message_log(
                 "after": created_after,
                 "before": created_before,
                 "limit": limit,
-                "offset": offset,
+                "offset": max(0, offset),
             },
             step="messages.log",
         )

@@ -19,15 +19,17 @@ from unicx.web import (
     home,
     journeys,
     login,
+    messaging,
+    models,
     reports,
     segments,
     settings,
-)  # fmt: skip
+)
 from unicx.web.deps import check_csrf
 from unicx.web.security import WebHeaders
 
 # Each area's router (pages under its root, see unicx.web.nav); the order is the navigation's.
-PAGES = (login, home, segments, reports, journeys, settings, demo_inbox)
+PAGES = (login, home, segments, reports, journeys, messaging, models, settings, demo_inbox)
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
