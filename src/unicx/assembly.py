@@ -31,12 +31,21 @@ from unicx.predict.schema import PREDICT_AS_OF_SQL, PREDICT_SQL
 from unicx.privacy.consent import refresh_consents
 from unicx.profiles import downstream
 from unicx.profiles.derived import refresh_derived
+from unicx.profiles.refresh_scope import FULL
+from unicx.profiles.schema import PROFILE_SEARCH_SQL
+from unicx.profiles.search import refresh_search
 from unicx.recommend.catalog_events import catalog_from_events
 from unicx.recommend.schema import CATALOG_SOURCES_SQL, RECOMMEND_SQL
 from unicx.segments.refresh import refresh_segments
 from unicx.segments.schema import SEGMENTS_SQL
-from unicx.store import Store
+from unicx.store import Session, Store
 from unicx.store.migrations import Migration, migrate
+
+
+def _fill_profile_search(session: Session) -> None:
+    """Migration 13: the search rows of the profiles a workspace already has."""
+    refresh_search(session, FULL)
+
 
 # Released migrations, in order: never edited, only appended to (numbers are handed out to
 # parallel work, see store/migrations.py).
@@ -53,7 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "train_as_of_catalog_sources", PREDICT_AS_OF_SQL + CATALOG_SOURCES_SQL),
     Migration(11, "scrub_provider_answers", SCRUB_ANSWERS_SQL),
     Migration(12, "dashboard_users", DASHBOARD_USERS_SQL),
-    # 13 is handed to the profile search work (issue 17).
+    Migration(13, "profile_search", PROFILE_SEARCH_SQL, then=_fill_profile_search),
     Migration(14, "dashboard_sessions", DASHBOARD_SESSIONS_SQL),
 )
 

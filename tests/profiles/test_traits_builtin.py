@@ -213,7 +213,7 @@ def test_report_counts_rows(store: Store, workspace: Workspace) -> None:
         report = run_refresh(s, workspace.settings, None, now=NOW)
     # p-an 22 (all) + p-binh 21 (no device) + p-chi 12 + p-dung 9 computed; 3 + 1 profile traits
     assert (report.computed_rows, report.trait_rows, report.custom_rows) == (64, 4, 0)
-    assert set(report.steps) == {"select events", "profile traits", "computed traits"}
+    assert set(report.steps) == {"select events", "profile traits", "computed traits", "search"}
 
 
 def test_typed_wide_view(store: Store) -> None:

@@ -29,6 +29,8 @@ EXPECTED_MIGRATIONS = (
     (10, "train_as_of_catalog_sources"),
     (11, "scrub_provider_answers"),
     (12, "dashboard_users"),
+    (13, "profile_search"),
+    (14, "dashboard_sessions"),
 )
 
 # information_schema.columns of a fresh workspace (tables and the two views), in order.
@@ -167,10 +169,18 @@ EXPECTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "utm_source VARCHAR",
         "utm_term VARCHAR",
     ),
+    "dashboard_sessions": (
+        "created_at TIMESTAMP WITH TIME ZONE NOT NULL",
+        "csrf_token VARCHAR NOT NULL",
+        "expires_at TIMESTAMP WITH TIME ZONE NOT NULL",
+        "token_hash VARCHAR NOT NULL",
+        "user_id VARCHAR NOT NULL",
+    ),
     "dashboard_users": (
         "created_at TIMESTAMP WITH TIME ZONE NOT NULL",
         "disabled_at TIMESTAMP WITH TIME ZONE",
         "email VARCHAR NOT NULL",
+        "language VARCHAR",
         "password_changed_at TIMESTAMP WITH TIME ZONE NOT NULL",
         "password_hash VARCHAR NOT NULL",
         "role VARCHAR NOT NULL",
@@ -481,6 +491,19 @@ EXPECTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "spend_365d DOUBLE",
         "spend_90d DOUBLE",
         "time_of_day VARCHAR",
+    ),
+    "profile_search": (
+        "city VARCHAR",
+        "country VARCHAR",
+        "email VARCHAR",
+        "last_seen TIMESTAMP WITH TIME ZONE",
+        "name VARCHAR",
+        "name_folded VARCHAR",
+        "orders_count BIGINT",
+        "phone VARCHAR",
+        "profile_id VARCHAR NOT NULL",
+        "revenue DOUBLE",
+        "search_text VARCHAR NOT NULL",
     ),
     "profile_traits": (
         "name VARCHAR NOT NULL",

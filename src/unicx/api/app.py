@@ -28,6 +28,7 @@ from unicx.api import (
     matching,
     messaging,
     models,
+    overview,
     personalize,
     pipeline,
     privacy,
@@ -87,7 +88,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     routers = (
         ingest, events, sources, keys, profiles, identity, matching, privacy, imports, traits,
         segments, reports, models, recommend, personalize, journeys, messaging, tracking,
-        deadletters, receipts, inbox, audiences, browser, pipeline,
+        deadletters, receipts, inbox, audiences, browser, pipeline, overview,
     )  # fmt: skip
     for module in (*routers, docs):
         app.include_router(module.router)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from unicx.api.deps import Ctx, ProfilesReader
 from unicx.errors import ValidationError
 from unicx.identity.models import BUILTIN_TYPES, CUSTOM_TYPE_PATTERN
+from unicx.profiles import search as profile_search
 from unicx.profiles.service import MAX_TIMELINE_PAGE, ProfilePublic, ProfileService, TimelinePage
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
@@ -61,6 +62,28 @@ async def lookup(
     ((id_type, id_value),) = given.items()
     service = ProfileService(ctx.store)
     return await run_in_threadpool(service.lookup, id_type, id_value)
+
+
+# Declared before /{profile_id}: FastAPI matches routes in order, and "search" is a valid id.
+@router.get("/search", response_model=profile_search.SearchPage)
+async def search(
+    ctx: Ctx,
+    _: ProfilesReader,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=profile_search.MAX_QUERY_CHARS,
+            description="An identifier (email, phone in any usual form, user id, anonymous id) "
+            "or words of a name; diacritics and case are ignored.",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=profile_search.MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0, le=profile_search.MAX_OFFSET)] = 0,
+) -> profile_search.SearchPage:
+    """Profiles matching ``q``, identifier matches first, then by name (``nguyen van an``
+    finds *Nguyễn Văn An*); a page with the total count."""
+    return await run_in_threadpool(profile_search.search, ctx.store, q, limit=limit, offset=offset)
 
 
 @router.get("/{profile_id}", response_model=ProfilePublic)

@@ -75,6 +75,7 @@ PERSON_TABLES: list[PersonTable] = [
     ),
     PersonTable("profile_traits", f"profile_id {_IN_PROFILE}", "name"),
     PersonTable("computed_traits", f"profile_id {_IN_PROFILE}", "name"),
+    PersonTable("profile_search", f"profile_id {_IN_PROFILE}"),
     PersonTable("consents", f"profile_id {_IN_PROFILE}", "purpose"),
     PersonTable("model_traits", f"profile_id {_IN_PROFILE}", "name"),
     PersonTable("segment_members", f"profile_id {_IN_PROFILE}", "segment_id"),

@@ -17,6 +17,7 @@ from unicx.config import Settings
 from unicx.profiles.computed import refresh_computed
 from unicx.profiles.downstream import chain
 from unicx.profiles.refresh_scope import Scope, scope_for
+from unicx.profiles.search import refresh_search
 from unicx.store import Session, Store
 
 PROFILE_TRAITS_SQL = """INSERT INTO profile_traits (profile_id, name, value, updated_at)
@@ -88,6 +89,9 @@ def run_refresh(
             session, settings, scope, now=now
         )
         _step(report, "computed traits", mark, report.computed_rows + report.custom_rows, on_step)
+        mark = time.perf_counter()
+        # The search rows show traits and computed traits: after both.
+        _step(report, "search", mark, refresh_search(session, scope), on_step)
     report.seconds = time.perf_counter() - started
     return report
 
