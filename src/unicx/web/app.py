@@ -12,12 +12,12 @@ from unicx.api.context import AppContext
 from unicx.auth.login_limit import LoginLimiter
 from unicx.config import Settings
 from unicx.demo import DEMO_MARKER
-from unicx.web import assets, errors, home, login
+from unicx.web import assets, errors, home, login, profiles
 from unicx.web.deps import check_csrf
 from unicx.web.security import WebHeaders
 
 # Each area's router (pages under its root, see unicx.web.nav); the order is the navigation's.
-PAGES = (login, home)
+PAGES = (login, home, profiles)
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
