@@ -26,7 +26,8 @@ def _event(kind: str, n: int, **fields: object) -> dict[str, object]:
 
 @pytest.fixture
 def people(dashboard: Dashboard, workspace: Workspace) -> Dashboard:
-    """Two people ingested through the real /v1/batch, profiles resolved before the tests."""
+    """Two people and an anonymous visitor ingested through the real /v1/batch; profiles
+    resolved before the tests."""
     batch = [
         _event("identify", 1, userId="u-an", traits=AN),
         _event("track", 2, userId="u-an", event="Order Completed",
@@ -34,6 +35,7 @@ def people(dashboard: Dashboard, workspace: Workspace) -> Dashboard:
         _event("page", 3, userId="u-an", name="Trà sen", properties={"path": "/tra-sen"}),
         _event("identify", 4, userId="u-john", traits={"name": "John Smith",
                                                        "email": "john@example.com"}),
+        _event("page", 5, anonymousId="visitor-7", name="Home"),
     ]  # fmt: skip
     client = dashboard.client
     res = client.post("/v1/batch", json={"batch": batch}, headers=basic(workspace.write_key))
@@ -156,3 +158,25 @@ def test_erase_needs_the_typed_confirmation_then_the_person_is_gone(people: Dash
     assert _find(client, "an.nguyen@example.vn") == []
     assert client.get(f"/profiles/{pid}").status_code == 404
     assert len(_find(client, "john smith")) == 1
+
+
+def test_unmerge_is_for_admins(people: Dashboard, workspace: Workspace) -> None:
+    client = people.sign_in(Role.marketer)
+    an, visitor = _an(client), _find(client, "visitor-7")[0]
+    body = {"winner_id": an, "loser_id": visitor}
+    res = client.post("/v1/identity/merges", json=body, headers=bearer(workspace.secret_key))
+    assert res.status_code == 200, res.text
+    merge_id = res.json()["merge_id"]
+    page = client.get(f"/profiles/{an}").text
+    assert "visitor-7" in page and "/undo" not in page
+    undo = f"/profiles/{an}/merges/{merge_id}/undo"
+    assert client.post(undo, data={"csrf_token": csrf_of(page)}).status_code == 403
+    client.cookies.clear()
+    admin = people.sign_in(Role.admin)
+    page = admin.get(f"/profiles/{an}").text
+    assert undo in page
+    assert admin.post(undo).status_code == 403  # no CSRF token
+    done = admin.post(undo, data={"csrf_token": csrf_of(page)})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=unmerged")
+    assert "visitor-7" not in admin.get(f"/profiles/{an}").text
+    assert _find(admin, "visitor-7") == [visitor]
