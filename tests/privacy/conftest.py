@@ -182,6 +182,11 @@ def seed_person(store: Store, settings: Settings, p: Person) -> Person:
                 step="t",
             )
         s.execute(
+            "INSERT INTO profile_search (profile_id, name, search_text) VALUES (?, ?, ?)",
+            [p.profile_id, p.name, f" {p.name.lower()} "],
+            step="t",
+        )
+        s.execute(
             "INSERT INTO consents VALUES (?, 'email', true, ?, 'seed/1')",
             [p.profile_id, LONG_AGO],
             step="t",

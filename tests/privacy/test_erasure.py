@@ -93,7 +93,7 @@ def test_erasure_leaves_no_trace_and_spares_others(
     assert len(bob_after["events"]) == len(bob_before["events"]) == 6
     assert any(e["traits"] == {"email": "[erased]"} for e in bob_after["events"])
     # Derived tables are recomputed from Bob's remaining events; the others stay as they were.
-    derived = ("events", "profile_traits", "computed_traits", "consents")
+    derived = ("events", "profile_traits", "computed_traits", "consents", "profile_search")
     for table, rows in bob_before.items():
         if table not in derived:
             assert bob_after[table] == rows, table

@@ -136,7 +136,11 @@ async def message_log(
     journey: Annotated[str | None, Query(max_length=200)] = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    reason: Annotated[
+        str | None, Query(max_length=200, description="Why it was not sent (e.g. consent).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=log_service.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=log_service.MAX_OFFSET)] = 0,
 ) -> list[MessagePublic]:
     """The message log, newest first: each message with its status, the reason (suppressed,
     deferred, failed) and what happened to it afterwards (delivered, opened, clicked, ...)."""
@@ -147,7 +151,9 @@ async def message_log(
         journey=journey,
         channel=channel,
         status=status,
+        reason=reason,
         limit=limit,
+        offset=offset,
     )
 
 
