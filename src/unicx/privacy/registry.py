@@ -106,6 +106,7 @@ NON_PERSONAL_TABLES: set[str] = {
     # The business's own staff who sign in to the dashboard, not its customers: a customer's
     # export or erasure never reaches them (they are managed with `unicx users`).
     "dashboard_users",
+    "dashboard_sessions",
     "imports",
     "tombstones",
     "audit_log",
