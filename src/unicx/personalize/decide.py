@@ -92,7 +92,11 @@ class Decider:
         now: datetime,
         device: str | None = None,
         country: str | None = None,
+        record: bool = True,
     ) -> Decision:
+        """The offer for the person; ``record=False`` previews it (the dashboard's Profile 360):
+        nothing is logged or counted as a trial, so the bandit never learns from a preview, and
+        the preview has no decision_id to report outcomes against."""
         device, country = _check_text("device", device), _check_text("country", country)
         with self.store.session() as s:
             if not s.fetchone(
@@ -108,13 +112,13 @@ class Decider:
                                  timezone=self.settings.timezone)  # fmt: skip
             base = {"profile_id": profile_id, "placement": placement, "context": context}
             if not allowed:
-                return self._fallback(s, default, base, "no_consent", now=now)
+                return self._fallback(s, default, base, "no_consent", now=now, record=record)
             if in_holdout(profile_id, placement, policy.holdout_percent):
-                return self._fallback(s, default, base, "holdout", now=now)
+                return self._fallback(s, default, base, "holdout", now=now, record=record)
             chosen = self._eligible(s, profile_id, [o for o in offers if not o.is_default], now)
             if not chosen:
-                return self._fallback(s, default, base, "no_eligible", now=now)
-            return self._choose(s, chosen, policy, traits, base, now=now)
+                return self._fallback(s, default, base, "no_eligible", now=now, record=record)
+            return self._choose(s, chosen, policy, traits, base, now=now, record=record)
 
     def _eligible(
         self, s: Session, profile_id: str, offers: list[_Offer], now: datetime
@@ -138,6 +142,7 @@ class Decider:
         base: dict[str, Any],
         *,
         now: datetime,
+        record: bool = True,
     ) -> Decision:
         bucket = bucket_of(base["context"])
         ids = [o.offer_id for o in offers]
@@ -149,11 +154,13 @@ class Decider:
             offer = next(o for o in offers if o.offer_id == choice.arm)
             content = self._render(offer, traits, base, personalized=True, now=now)
             decision = Decision(
-                decision_id=uuid.uuid4().hex, offer=content, propensity=choice.propensity,
-                holdout=False, personalized=True, reason="policy", **base,
+                decision_id=uuid.uuid4().hex if record else None, offer=content,
+                propensity=choice.propensity, holdout=False, personalized=True, reason="policy",
+                **base,
             )  # fmt: skip
-            _log(s, decision, bucket, version, now)
-            count_trial(s, base["placement"], offer.offer_id, bucket)
+            if record:
+                _log(s, decision, bucket, version, now)
+                count_trial(s, base["placement"], offer.offer_id, bucket)
         return decision
 
     def _fallback(
@@ -164,6 +171,7 @@ class Decider:
         reason: str,
         *,
         now: datetime,
+        record: bool = True,
     ) -> Decision:
         holdout = reason == "holdout"
         if default is None:
@@ -177,9 +185,11 @@ class Decider:
                 **base,
             )
         content = self._render(default, {}, base, personalized=False, now=now)
-        decision = Decision(decision_id=uuid.uuid4().hex, offer=content, propensity=1.0,
-                            holdout=holdout, personalized=False, reason=reason,
+        decision = Decision(decision_id=uuid.uuid4().hex if record else None, offer=content,
+                            propensity=1.0, holdout=holdout, personalized=False, reason=reason,
                             **base)  # fmt: skip
+        if not record:
+            return decision
         with _write_lock, s.transaction():
             _log(s, decision, bucket_of(base["context"]), 0, now)
         return decision

@@ -102,19 +102,19 @@ class ProfileService:
         )
 
     def timeline(
-        self, profile_id: str, *, limit: int, before: str | None, messages: bool = False
+        self,
+        profile_id: str,
+        *,
+        limit: int,
+        before: str | None,
+        messages: bool = False,
+        event: str | None = None,
     ) -> TimelinePage:
         """The profile's events, newest first, paged by an opaque (timestamp, key) cursor;
-        with ``messages``, the message log over the same span next to them."""
+        with ``messages``, the message log over the same span next to them; with ``event``,
+        only the track events of that name."""
         self.get_head(profile_id)
-        params: list[Any] = [profile_id]
-        where = ""
-        upper: datetime | None = None
-        if before is not None:
-            ts, key = _parse_cursor(before)
-            upper = ts
-            where = "AND (timestamp, event_key) < (?, ?::UHUGEINT)"
-            params += [ts, key]
+        where, params, upper = _timeline_filter(profile_id, event=event, before=before)
         with self.store.session() as s:
             rows = s.fetch_dicts(
                 f"SELECT * EXCLUDE (user_agent) FROM event_profiles WHERE profile_id = ? {where} "
@@ -150,6 +150,21 @@ class ProfileService:
             )
         if row is None:
             raise NotFoundError(f"no profile {profile_id[:64]!r}")
+
+
+def _timeline_filter(
+    profile_id: str, *, event: str | None, before: str | None
+) -> tuple[str, list[Any], datetime | None]:
+    """The WHERE tail and parameters of a timeline page, and the cursor's time (if any)."""
+    params: list[Any] = [profile_id]
+    where = ""
+    if event is not None:
+        where = "AND event = ? "
+        params.append(event)
+    if before is None:
+        return where, params, None
+    ts, key = _parse_cursor(before)
+    return where + "AND (timestamp, event_key) < (?, ?::UHUGEINT)", [*params, ts, key], ts
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, str]:

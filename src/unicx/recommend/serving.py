@@ -137,7 +137,10 @@ class Recommender:
         cart: Sequence[str],
         placement: str,
         now: datetime,
+        record: bool = True,
     ) -> Recommendations:
+        """Items for the person; ``record=False`` previews them (the dashboard's Profile 360)
+        without logging them as served, so previews never count as impressions."""
         kind, sku = parse_context(context)
         snap = self.index.get()
         index, rules = snap.index, snap.rules
@@ -182,7 +185,7 @@ class Recommender:
             k=k,
         )
         return self._answer(index, chosen, profile_id, placement, context,
-                            reason=reason, now=now)  # fmt: skip
+                            reason=reason, now=now, record=record)  # fmt: skip
 
     def similar(self, sku: str, *, k: int, now: datetime) -> Recommendations:
         snap = self.index.get()
@@ -211,8 +214,9 @@ class Recommender:
         *,
         reason: str | None,
         now: datetime,
+        record: bool = True,
     ) -> Recommendations:
-        """The answer, logged; personalized unless a ``reason`` says why not."""
+        """The answer, logged (unless a preview); personalized unless a ``reason`` says why not."""
         rec_id = uuid.uuid4().hex
         items = [
             RecommendedItem(
@@ -223,8 +227,9 @@ class Recommender:
         ]  # fmt: skip
         personalized = reason is None
         shown = json.dumps([i for i, _ in chosen])
-        self.log.add((rec_id, profile_id, placement, context, shown, index.version, personalized,
-                      now))  # fmt: skip
+        if record:
+            self.log.add((rec_id, profile_id, placement, context, shown, index.version,
+                          personalized, now))  # fmt: skip
         return Recommendations(
             recommendation_id=rec_id,
             profile_id=profile_id,

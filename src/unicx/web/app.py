@@ -21,6 +21,7 @@ from unicx.web import (
     login,
     messaging,
     models,
+    profiles,
     reports,
     segments,
     settings,
@@ -29,7 +30,9 @@ from unicx.web.deps import check_csrf
 from unicx.web.security import WebHeaders
 
 # Each area's router (pages under its root, see unicx.web.nav); the order is the navigation's.
-PAGES = (login, home, segments, reports, journeys, messaging, models, settings, demo_inbox)
+PAGES = (
+    login, home, profiles, segments, reports, journeys, messaging, models, settings, demo_inbox,
+)  # fmt: skip
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
