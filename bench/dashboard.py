@@ -13,6 +13,7 @@ loopback (request to last byte), an upper bound of server time. The server is st
 from __future__ import annotations
 
 import argparse
+import html.parser
 import re
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -96,6 +98,56 @@ def pages(client: httpx.Client) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+class _FormFields(html.parser.HTMLParser):
+    """The name/value pairs a browser would post for the form with ``id``."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.select = form_id, False, ""
+        self.fields: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        elif self.inside and tag in ("input", "textarea") and a.get("name"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.fields.append((a["name"], a.get("value", "")))
+        elif self.inside and tag == "select":
+            self.select = a.get("name", "")
+        elif self.inside and tag == "option" and self.select and "selected" in a:
+            self.fields.append((self.select, a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = ""
+
+
+def live_count(client: httpx.Client, repeat: int) -> tuple[str, float] | None:
+    """The segment builder's live count (POST /segments/preview) for the first saved segment,
+    saving the first template when the workspace has none."""
+    listing = client.get("/segments").text
+    ids = re.findall(r'href="/segments/(seg_[^"/?#]+)"', listing)
+    if not ids:
+        keys = re.findall(r'action="/segments/templates/([^"]+)"', listing)
+        token = CSRF.search(listing)
+        if not keys or not token:
+            return None
+        client.post(f"/segments/templates/{keys[0]}", data={"csrf_token": token.group(1)})
+        ids = re.findall(r'href="/segments/(seg_[^"/?#]+)"', client.get("/segments").text)
+    page = client.get(f"/segments/{ids[0]}/edit").text
+    parser = _FormFields("builder")
+    parser.feed(page)
+    token = CSRF.search(page)
+    headers = {"X-CSRF-Token": token.group(1) if token else "", "HX-Request": "true",
+               "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    body = urlencode(parser.fields)
+    post = lambda: client.post("/segments/preview", content=body, headers=headers)  # noqa: E731
+    return f"POST /segments/preview ({ids[0]})", median_ms(post, repeat)
+
+
 def run(workspace: Path, *, port: int, repeat: int, extra: list[str]) -> None:
     email, password = _user(workspace)
     proc = _serve(workspace, port)
@@ -108,6 +160,9 @@ def run(workspace: Path, *, port: int, repeat: int, extra: list[str]) -> None:
             for path in [*pages(client), *extra]:
                 ms = median_ms(lambda p=path: client.get(p), repeat)  # type: ignore[misc]
                 print(f"| `{path}` | {ms:.1f} | {ms / baseline:.1f} |", flush=True)
+            counted = live_count(client, repeat)
+            if counted is not None:
+                print(f"| `{counted[0]}` | {counted[1]:.1f} | {counted[1] / baseline:.1f} |")
     finally:
         proc.terminate()
         proc.wait(60)
