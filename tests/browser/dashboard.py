@@ -62,24 +62,24 @@ class Tab:
         visit = PageVisit(path, language, list(self.problems))
         visit.html_lang = self.page.get_attribute("html", "lang")
         if shot is not None:
-            self.page.screenshot(path=str(shot), full_page=True)
+            quality = {"quality": 70} if shot.suffix == ".jpg" else {}
+            self.page.screenshot(path=str(shot), full_page=True, **quality)
         return visit
 
     def nav_paths(self) -> list[str]:
         return list(self.page.eval_on_selector_all("nav a", "els => els.map(e => e.pathname)"))
 
-    def area_links(self, root: str) -> list[str]:
-        """Up to LINKS_PER_AREA distinct pages below ``root`` linked from the current page."""
+    def area_links(self, root: str, limit: int = LINKS_PER_AREA) -> list[str]:
+        """Up to ``limit`` distinct pages below ``root`` linked from the current page."""
         hrefs = self.page.eval_on_selector_all(
             "main a[href]", "els => els.map(e => e.getAttribute('href'))"
         )
-        found: list[str] = []
+        found: dict[str, str] = {}
         for href in hrefs:
             path = urlsplit(href).path
-            if (path.startswith(root + "/") and path not in found
-                    and not path.endswith(SKIP_SUFFIXES)):  # fmt: skip
-                found.append(path)
-        return found[:LINKS_PER_AREA]
+            if path.startswith(root + "/") and not path.endswith(SKIP_SUFFIXES):
+                found.setdefault(_kind(path), path)
+        return list(found.values())[:limit]
 
     def post_forms(self) -> list[str]:
         """The actions of the state-changing forms on the current page."""
@@ -91,25 +91,38 @@ class Tab:
         )
 
 
-def crawl(tab: Tab, *, shots: Path | None = None) -> tuple[list[PageVisit], set[str]]:
-    """Every navigation area and a few pages below each, in both languages; returns the visits
-    and every POST form action seen on the way."""
+def crawl(
+    tab: Tab,
+    *,
+    shots: Path | None = None,
+    per_area: int = LINKS_PER_AREA,
+    extra: tuple[str, ...] = (),
+    suffix: str = "png",
+) -> tuple[list[PageVisit], set[str]]:
+    """Every navigation area and a few pages below each (and ``extra``), in both languages;
+    returns the visits and every POST form action seen on the way."""
     tab.visit("/home", "vi")
     visits: list[PageVisit] = []
     actions: set[str] = set()
-    for area in tab.nav_paths():
-        for path in [area, *_below(tab, area)]:
-            for language in LANGUAGES:
-                shot = shots / f"{_name(path)}.{language}.png" if shots else None
-                visits.append(tab.visit(path, language, shot=shot))
-                actions.update(tab.post_forms())
+    paths = [p for area in tab.nav_paths() for p in [area, *_below(tab, area, per_area)]]
+    for path in [*paths, *extra]:
+        for language in LANGUAGES:
+            shot = shots / f"{page_name(path)}.{language}.{suffix}" if shots else None
+            visits.append(tab.visit(path, language, shot=shot))
+            actions.update(tab.post_forms())
     return visits, actions
 
 
-def _below(tab: Tab, area: str) -> list[str]:
+def _below(tab: Tab, area: str, limit: int) -> list[str]:
     tab.visit(area, "vi")
-    return tab.area_links(area)
+    return tab.area_links(area, limit)
 
 
-def _name(path: str) -> str:
-    return path.strip("/").replace("/", "_") or "root"
+def _kind(path: str) -> str:
+    """One page per kind: ``/segments/seg_1`` and ``/segments/seg_2`` are both a segment."""
+    head, _, last = path.rpartition("/")
+    return head + ("/{id}" if any(c.isdigit() for c in last) else "/" + last)
+
+
+def page_name(path: str) -> str:
+    return path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-") or "root"

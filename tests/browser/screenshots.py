@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tests.browser.dashboard import ARGS, CHROMIUM, Tab, crawl
+from tests.browser.dashboard import ARGS, CHROMIUM, Tab, crawl, page_name
+
+SEARCH = "/profiles?q=nguyen"
 
 
 def main() -> int:
@@ -30,7 +32,9 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         tab = Tab(browser, args.base, width=1280)
         tab.sign_in(args.email, args.password)
-        visits, _ = crawl(tab, shots=args.out)
+        tab.visit(SEARCH, "vi")
+        person = tab.area_links("/profiles", 1)  # the first hit's Profile 360
+        visits, _ = crawl(tab, shots=args.out, per_area=8, extra=(SEARCH, *person), suffix="jpg")
         browser.close()
     _index(args.out, [(v.path, v.language) for v in visits])
     bad = [v for v in visits if v.problems]
@@ -43,7 +47,7 @@ def _index(out: Path, pages: list[tuple[str, str]]) -> None:
     lines = ["# Dashboard screenshots", "", "Made by `python -m tests.browser.screenshots` "
              "on the demo workspace (`make demo`).", ""]  # fmt: skip
     for path, language in pages:
-        name = (path.strip("/").replace("/", "_") or "root") + f".{language}.png"
+        name = f"{page_name(path)}.{language}.jpg"
         lines += [f"## `{path}` ({language})", "", f"![{path} {language}]({name})", ""]
     (out / "README.md").write_text("\n".join(lines))
 

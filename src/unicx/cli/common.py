@@ -38,10 +38,16 @@ def settings_for(workspace: Path, **overrides: Any) -> Settings:
     return load_settings(workspace=workspace, **overrides)
 
 
+# Libraries that log every request or SMTP command at INFO (the demo's own client and sink).
+QUIET_LIBRARIES = ("httpx", "mail.log")
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:

@@ -157,7 +157,9 @@ class IdentityService:
         finally:
             for name in _TEMP_TABLES:
                 session.execute(f"DROP TABLE IF EXISTS temp.{name}", step="identity.cleanup")
-        log.info(
+        # Passes run after every flush: only those that merged or met a conflict are news.
+        log.log(
+            logging.INFO if result.merges or result.conflicts else logging.DEBUG,
             "identity pass: %d groups, %d pending, %d merges, %d conflicts",
             result.groups,
             result.pending,
