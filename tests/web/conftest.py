@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from tests.conftest import Workspace
+from unicx.auth import users as users_module
 from unicx.auth.models import Role
 from unicx.auth.users import UserService
 from unicx.web.app import create_app
@@ -43,6 +45,15 @@ def csrf_of(html: str) -> str:
     match = CSRF_INPUT.search(html)
     assert match, "the page has no CSRF field"
     return match.group(1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with the smallest cost: the same code paths, without ~125 ms per hash and per
+    sign-in in every page test (tests/auth keeps the production parameters)."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(users_module, "_hasher", cheap)
+    users_module._dummy_hash.cache_clear()
 
 
 @pytest.fixture
